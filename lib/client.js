@@ -1,0 +1,87 @@
+'use strict';
+// The Kernel class: reads options and the environment, then hands everything to the binding.
+
+const { NativeClient } = require('../index.js');
+const { KernelError, errorClasses } = require('./errors');
+const { Invocations } = require('./invocations');
+const { checkObject, checkOptional, checkOptionalString, normalizeHeaders } = require('./validate');
+
+const ENVIRONMENTS = {
+  production: 'https://api.onkernel.com/',
+  development: 'https://localhost:3001/',
+};
+const DEFAULT_TIMEOUT = 60_000;
+const DEFAULT_MAX_RETRIES = 2;
+const CLIENT_OPTIONS = [
+  'apiKey',
+  'baseURL',
+  'environment',
+  'timeout',
+  'maxRetries',
+  'defaultHeaders',
+  'projectID',
+];
+
+/** Like @onkernel/sdk: trimmed, and empty counts as unset. */
+function readEnv(name) {
+  return process.env[name]?.trim() || undefined;
+}
+
+class Kernel {
+  #apiKey;
+
+  /**
+   * @param {import('./types').ClientOptions} [options]
+   */
+  constructor(options = {}) {
+    const given = checkObject('client options', options, CLIENT_OPTIONS);
+    checkOptionalString('apiKey', given.apiKey);
+    checkOptionalString('baseURL', given.baseURL);
+    checkOptionalString('environment', given.environment);
+    checkOptionalString('projectID', given.projectID);
+    checkOptional('timeout', given.timeout, 'number');
+    checkOptional('maxRetries', given.maxRetries, 'number');
+    const defaultHeaders = normalizeHeaders('defaultHeaders', given.defaultHeaders);
+
+    const apiKey = given.apiKey === undefined ? readEnv('KERNEL_API_KEY') : given.apiKey;
+    const baseURL = given.baseURL === undefined ? readEnv('KERNEL_BASE_URL') : given.baseURL;
+    const headers = { ...defaultHeaders };
+    if (given.projectID) headers['x-kernel-project-id'] = given.projectID;
+    for (const [name, value] of Object.entries(headers)) if (value === null) delete headers[name];
+
+    let native;
+    try {
+      native = new NativeClient({
+        apiKey: apiKey ?? undefined,
+        baseURL: baseURL ?? undefined,
+        environment: given.environment ?? undefined,
+        timeout: given.timeout,
+        maxRetries: given.maxRetries,
+        defaultHeaders: headers,
+      });
+    } catch (cause) {
+      throw new KernelError(cause.message);
+    }
+    this.#apiKey = apiKey;
+    /** The API root requests go to. */
+    this.baseURL = baseURL || ENVIRONMENTS[given.environment ?? 'production'];
+    /** Per-attempt timeout in milliseconds. */
+    this.timeout = given.timeout ?? DEFAULT_TIMEOUT;
+    /** Retries after the first attempt. */
+    this.maxRetries = given.maxRetries ?? DEFAULT_MAX_RETRIES;
+    /** Invoke actions and stream or query invocation status and events. */
+    this.invocations = new Invocations(native);
+  }
+
+  /** The API key; a getter, so `util.inspect(client)` and `JSON.stringify` never show it. */
+  get apiKey() {
+    return this.#apiKey;
+  }
+}
+
+Kernel.DEFAULT_TIMEOUT = DEFAULT_TIMEOUT;
+Kernel.Kernel = Kernel;
+Kernel.default = Kernel;
+Object.assign(Kernel, errorClasses);
+
+module.exports = { Kernel };

@@ -1,0 +1,122 @@
+'use strict';
+// Type checks for what callers pass, so every mistake is a KernelError naming the field and
+// nothing is sent. Checks of meaning (status values, ranges) are made by the Rust core.
+
+const { KernelError } = require('./errors');
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `a ${typeof value}`;
+}
+
+function invalid(field, expected, value) {
+  return new KernelError(`Invalid ${field}: expected ${expected}, got ${describe(value)}`);
+}
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Throws unless `value` is undefined or a plain object with only `allowed` keys. */
+function checkObject(field, value, allowed, { required = false } = {}) {
+  if (value === undefined || (value === null && !required)) return {};
+  if (!isPlainObject(value)) throw invalid(field, 'an object', value);
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new KernelError(
+        `Invalid ${field}: unknown field ${JSON.stringify(key)} (known: ${allowed.join(', ')})`,
+      );
+    }
+  }
+  return value;
+}
+
+function checkOptional(field, value, type) {
+  if (value !== undefined && typeof value !== type) throw invalid(field, `a ${type}`, value);
+}
+
+function checkOptionalString(field, value) {
+  if (value !== undefined && value !== null && typeof value !== 'string') {
+    throw invalid(field, 'a string', value);
+  }
+}
+
+function checkId(id) {
+  if (typeof id !== 'string' || id.length === 0) throw invalid('id', 'a non-empty string', id);
+  return id;
+}
+
+/**
+ * Normalises a HeadersLike (plain object, `Headers`, or `[name, value]` pairs) into an object
+ * with lower-case names; `null` values are kept, meaning "remove this header".
+ */
+function normalizeHeaders(field, headers) {
+  if (headers === undefined || headers === null) return undefined;
+  let entries;
+  if (typeof Headers !== 'undefined' && headers instanceof Headers) {
+    entries = [...headers.entries()];
+  } else if (Array.isArray(headers)) {
+    entries = headers.map((pair) => {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw invalid(`${field} entry`, 'a [name, value] pair', pair);
+      }
+      return pair;
+    });
+  } else if (isPlainObject(headers)) {
+    entries = Object.entries(headers);
+  } else {
+    throw invalid(field, 'an object, a Headers or an array of [name, value] pairs', headers);
+  }
+  const normalized = {};
+  for (const [name, value] of entries) {
+    if (typeof name !== 'string') throw invalid(`${field} name`, 'a string', name);
+    if (value === undefined) continue;
+    if (value !== null && typeof value !== 'string') {
+      throw invalid(`${field}[${JSON.stringify(name)}]`, 'a string or null', value);
+    }
+    normalized[name.toLowerCase()] = value;
+  }
+  return normalized;
+}
+
+function isAbortSignal(value) {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof value.aborted === 'boolean' &&
+    typeof value.addEventListener === 'function' &&
+    typeof value.removeEventListener === 'function'
+  );
+}
+
+const REQUEST_OPTIONS = ['timeout', 'maxRetries', 'headers', 'signal'];
+
+/** Splits request options into what the binding takes and the signal the JS layer handles. */
+function checkRequestOptions(options) {
+  const given = checkObject('options', options, REQUEST_OPTIONS);
+  checkOptional('options.timeout', given.timeout, 'number');
+  checkOptional('options.maxRetries', given.maxRetries, 'number');
+  const signal = given.signal ?? undefined;
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw invalid('options.signal', 'an AbortSignal', signal);
+  }
+  const headers = normalizeHeaders('options.headers', given.headers);
+  if (given.timeout === undefined && given.maxRetries === undefined && headers === undefined) {
+    return { native: undefined, signal };
+  }
+  return {
+    native: { timeout: given.timeout, maxRetries: given.maxRetries, headers },
+    signal,
+  };
+}
+
+module.exports = {
+  checkObject,
+  checkOptional,
+  checkOptionalString,
+  checkId,
+  checkRequestOptions,
+  normalizeHeaders,
+  invalid,
+};

@@ -1,0 +1,104 @@
+//! JS option objects as the JS layer passes them, and their conversion into core options.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use kernel_core::{CancellationToken, ClientOptions, Error, RequestOptions};
+use napi_derive::napi;
+
+/// Client options after the JS layer has read the environment and normalised the headers.
+#[napi(object, object_to_js = false)]
+pub struct NativeClientOptions {
+    #[napi(js_name = "apiKey")]
+    pub api_key: Option<String>,
+    #[napi(js_name = "baseURL")]
+    pub base_url: Option<String>,
+    pub environment: Option<String>,
+    /// Milliseconds.
+    pub timeout: Option<f64>,
+    #[napi(js_name = "maxRetries")]
+    pub max_retries: Option<f64>,
+    /// Lower-case names.
+    #[napi(js_name = "defaultHeaders")]
+    pub default_headers: Option<HashMap<String, String>>,
+}
+
+/// Per-call options after the JS layer has normalised the headers; `null` removes a header.
+#[napi(object, object_to_js = false)]
+pub struct NativeRequestOptions {
+    /// Milliseconds.
+    pub timeout: Option<f64>,
+    #[napi(js_name = "maxRetries")]
+    pub max_retries: Option<f64>,
+    pub headers: Option<HashMap<String, Option<String>>>,
+}
+
+/// The User-Agent names this package, not the core crate.
+const USER_AGENT: &str = concat!("kernel-native/", env!("CARGO_PKG_VERSION"));
+
+pub fn client_options(options: NativeClientOptions) -> Result<ClientOptions, Error> {
+    Ok(ClientOptions {
+        api_key: options.api_key,
+        base_url: options.base_url,
+        environment: options.environment.as_deref().map(str::parse).transpose()?,
+        timeout: options
+            .timeout
+            .map(|ms| milliseconds("timeout", ms))
+            .transpose()?,
+        max_retries: options
+            .max_retries
+            .map(|count| retry_count("maxRetries", count))
+            .transpose()?,
+        default_headers: options
+            .default_headers
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        user_agent: Some(USER_AGENT.to_owned()),
+    })
+}
+
+pub fn request_options(
+    options: Option<NativeRequestOptions>,
+    cancel: Option<CancellationToken>,
+) -> Result<RequestOptions, Error> {
+    let Some(options) = options else {
+        return Ok(RequestOptions {
+            cancel,
+            ..RequestOptions::default()
+        });
+    };
+    Ok(RequestOptions {
+        timeout: options
+            .timeout
+            .map(|ms| milliseconds("timeout", ms))
+            .transpose()?,
+        max_retries: options
+            .max_retries
+            .map(|count| retry_count("maxRetries", count))
+            .transpose()?,
+        headers: options.headers.unwrap_or_default().into_iter().collect(),
+        cancel,
+    })
+}
+
+fn milliseconds(field: &'static str, ms: f64) -> Result<Duration, Error> {
+    if !ms.is_finite() || ms <= 0.0 {
+        return Err(Error::invalid(
+            field,
+            format!("must be a positive, finite number of milliseconds, got {ms}"),
+        ));
+    }
+    Duration::try_from_secs_f64(ms / 1000.0)
+        .map_err(|_| Error::invalid(field, format!("{ms} ms is too long")))
+}
+
+fn retry_count(field: &'static str, count: f64) -> Result<u32, Error> {
+    if count.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&count) {
+        return Err(Error::invalid(
+            field,
+            format!("must be a non-negative integer, got {count}"),
+        ));
+    }
+    Ok(count as u32)
+}

@@ -1,0 +1,106 @@
+//! Failures cross into JS as a value, not a thrown error, so that status, headers and body
+//! arrive typed; `lib/errors.js` turns one into the matching error class.
+
+use std::collections::HashMap;
+
+use kernel_core::Error;
+use napi_derive::napi;
+use serde_json::Value;
+
+/// A failed call, as data. `kind` names the public error class.
+#[napi]
+pub struct NativeFailure {
+    kind: &'static str,
+    message: String,
+    status: Option<u32>,
+    headers: Option<HashMap<String, String>>,
+    body: Option<Value>,
+    text: Option<String>,
+}
+
+#[napi]
+impl NativeFailure {
+    /// The error class: `'KernelError'`, `'APIError'`, `'APIConnectionError'`,
+    /// `'APIConnectionTimeoutError'` or `'APIUserAbortError'`.
+    #[napi(
+        getter,
+        ts_return_type = "'KernelError' | 'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError' | 'APIUserAbortError'"
+    )]
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The error message.
+    #[napi(getter)]
+    pub fn message(&self) -> String {
+        self.message.clone()
+    }
+
+    /// The HTTP status, for `APIError`.
+    #[napi(getter)]
+    pub fn status(&self) -> Option<u32> {
+        self.status
+    }
+
+    /// The response headers, for `APIError`; repeated headers are joined with `, `.
+    #[napi(getter)]
+    pub fn headers(&self) -> Option<HashMap<String, String>> {
+        self.headers.clone()
+    }
+
+    /// The response body parsed as JSON, for `APIError`.
+    #[napi(getter, ts_return_type = "unknown")]
+    pub fn body(&self) -> Option<Value> {
+        self.body.clone()
+    }
+
+    /// The response body as text when it was not JSON, for `APIError`.
+    #[napi(getter)]
+    pub fn text(&self) -> Option<String> {
+        self.text.clone()
+    }
+}
+
+impl From<Error> for NativeFailure {
+    fn from(error: Error) -> Self {
+        let kind = match &error {
+            Error::Api(_) => "APIError",
+            Error::Connection { .. } => "APIConnectionError",
+            Error::Timeout => "APIConnectionTimeoutError",
+            Error::Aborted => "APIUserAbortError",
+            _ => "KernelError",
+        };
+        let message = error.to_string();
+        match error {
+            Error::Api(api) => {
+                let mut headers: HashMap<String, String> = HashMap::new();
+                for (name, value) in &api.headers {
+                    let value = String::from_utf8_lossy(value.as_bytes());
+                    headers
+                        .entry(name.as_str().to_owned())
+                        .and_modify(|joined| {
+                            joined.push_str(", ");
+                            joined.push_str(&value);
+                        })
+                        .or_insert_with(|| value.into_owned());
+                }
+                NativeFailure {
+                    kind,
+                    message,
+                    status: Some(u32::from(api.status.as_u16())),
+                    headers: Some(headers),
+                    body: api.body,
+                    text: api.text,
+                }
+            }
+            _ => NativeFailure {
+                kind,
+                message,
+                status: None,
+                headers: None,
+                body: None,
+                text: None,
+            },
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! napi-rs binding for `kernel-core`: it converts JS values into core calls and core results
+//! back into JS values. HTTP, retries and validation of meaning live in the core crate; the JS
+//! layer in `lib/` turns [`failure::NativeFailure`] values into the public error classes.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+mod cancel;
+mod client;
+mod convert;
+mod failure;
+mod invocation;
+mod outcome;
