@@ -33,7 +33,7 @@ export declare class NativeFailure {
    * The error class: `'KernelError'`, `'APIError'`, `'APIConnectionError'`,
    * `'APIConnectionTimeoutError'` or `'APIUserAbortError'`.
    */
-  get kind(): string
+  get kind(): 'KernelError' | 'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError' | 'APIUserAbortError'
   /** The error message. */
   get message(): string
   /** The HTTP status, for `APIError`. */
@@ -42,6 +42,8 @@ export declare class NativeFailure {
   get headers(): Record<string, string> | null
   /** The response body parsed as JSON, for `APIError`. */
   get body(): unknown
+  /** The response body as text when it was not JSON, for `APIError`. */
+  get text(): string | null
 }
 
 /** Panics on purpose, so tests can prove a Rust panic reaches JS as an error, not a crash. */
@@ -96,8 +98,8 @@ export interface NativeClientOptions {
   /** Milliseconds. */
   timeout?: number
   maxRetries?: number
-  /** Lower-case names. */
-  defaultHeaders?: Record<string, string>
+  /** Lower-case names; `null` removes a built-in header. */
+  defaultHeaders?: Record<string, string | undefined | null>
 }
 
 /** Per-call options after the JS layer has normalised the headers; `null` removes a header. */

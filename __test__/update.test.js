@@ -225,3 +225,66 @@ test('headers may be given as a Headers object or as [name, value] pairs', async
     await server.close();
   }
 });
+
+test('clients with different keys sharing the process each send their own key', async () => {
+  const server = await startServer();
+  try {
+    const a = new Kernel({ apiKey: 'sk-client-a', baseURL: server.url });
+    const b = new Kernel({ apiKey: 'sk-client-b', baseURL: server.url });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? b : a).invocations.update(i % 2 ? `b${i}` : `a${i}`, { status: 'succeeded' }),
+      ),
+    );
+    assert.equal(server.requests.length, 20);
+    for (const req of server.requests) {
+      const owner = req.url.split('/').pop()[0];
+      assert.equal(req.headers.authorization, `Bearer sk-client-${owner}`, req.url);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+// The result should hold what JSON.parse (and so @onkernel/sdk) would give for the body.
+test('a "__proto__" field is kept as a field, not used as the prototype', async () => {
+  const body =
+    '{"id":"p","app_name":"a","action_name":"b","started_at":"s","status":"succeeded","version":"1",' +
+    '"__proto__":{"isAdmin":true},"nested":{"__proto__":{"polluted":true},"k":1}}';
+  const server = await startServer((req, res) => sendJson(res, 200, body));
+  try {
+    const result = await client(server.url).invocations.update('p', { status: 'succeeded' });
+    const expected = JSON.parse(body);
+    assert.equal(Object.getPrototypeOf(result), Object.prototype, 'the result prototype was replaced');
+    assert.equal(result.isAdmin, undefined, 'a server field became an inherited property');
+    assert.ok(Object.hasOwn(result, '__proto__'), '__proto__ should be an own field, as with JSON.parse');
+    assert.equal(Object.getPrototypeOf(result.nested), Object.prototype);
+    assert.equal(result.nested.polluted, undefined);
+    assert.deepEqual(Object.keys(result).sort(), Object.keys(expected).sort());
+  } finally {
+    await server.close();
+  }
+});
+
+test('large integers in extra fields are numbers, as JSON.parse gives, and the result stringifies', async () => {
+  const body =
+    '{"id":"n","app_name":"a","action_name":"b","started_at":"s","status":"succeeded","version":"1",' +
+    '"started_at_ns":1764324000123456789,"small":42,"neg":-9007199254740993,"nested":{"n":9007199254740992}}';
+  const server = await startServer((req, res) => sendJson(res, 200, body));
+  try {
+    const result = await client(server.url).invocations.update('n', { status: 'succeeded' });
+    const expected = JSON.parse(body);
+    assert.equal(result.small, 42);
+    for (const [value, want, name] of [
+      [result.started_at_ns, expected.started_at_ns, 'started_at_ns'],
+      [result.neg, expected.neg, 'neg'],
+      [result.nested.n, expected.nested.n, 'nested.n'],
+    ]) {
+      assert.equal(typeof value, 'number', `${name} is a ${typeof value}`);
+      assert.equal(value, want, name);
+    }
+    assert.doesNotThrow(() => JSON.stringify(result));
+  } finally {
+    await server.close();
+  }
+});

@@ -28,7 +28,7 @@ after(async () => {
  * server received nothing.
  */
 async function expectInvalid(args, field) {
-  const before = server.requests.length;
+  const sentBefore = server.requests.length;
   let promise;
   assert.doesNotThrow(() => {
     promise = kernel.invocations.update(...args);
@@ -44,7 +44,7 @@ async function expectInvalid(args, field) {
   );
   // Give a request that should not have been sent a moment to arrive.
   await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.equal(server.requests.length, before, `${util.inspect(args)}: a request was sent`);
+  assert.equal(server.requests.length, sentBefore, `${util.inspect(args)}: a request was sent`);
   return err;
 }
 
@@ -146,8 +146,8 @@ test('an unknown options key rejects and sends nothing', async () => {
 });
 
 test('after all that, a valid call still goes through', async () => {
-  const before = server.requests.length;
+  const sentBefore = server.requests.length;
   const result = await kernel.invocations.update('id', OK, { timeout: 5000, maxRetries: 0, headers: {} });
   assert.equal(result.id, 'id');
-  assert.equal(server.requests.length, before + 1);
+  assert.equal(server.requests.length, sentBefore + 1);
 });

@@ -45,9 +45,9 @@ class Kernel {
 
     const apiKey = given.apiKey === undefined ? readEnv('KERNEL_API_KEY') : given.apiKey;
     const baseURL = given.baseURL === undefined ? readEnv('KERNEL_BASE_URL') : given.baseURL;
-    const headers = { ...defaultHeaders };
-    if (given.projectID) headers['x-kernel-project-id'] = given.projectID;
-    for (const [name, value] of Object.entries(headers)) if (value === null) delete headers[name];
+    // As in @onkernel/sdk, defaultHeaders come after the project header, and null removes.
+    const headers = given.projectID ? { 'x-kernel-project-id': given.projectID } : {};
+    Object.assign(headers, defaultHeaders);
 
     let native;
     try {

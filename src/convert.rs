@@ -18,9 +18,9 @@ pub struct NativeClientOptions {
     pub timeout: Option<f64>,
     #[napi(js_name = "maxRetries")]
     pub max_retries: Option<f64>,
-    /// Lower-case names.
+    /// Lower-case names; `null` removes a built-in header.
     #[napi(js_name = "defaultHeaders")]
-    pub default_headers: Option<HashMap<String, String>>,
+    pub default_headers: Option<HashMap<String, Option<String>>>,
 }
 
 /// Per-call options after the JS layer has normalised the headers; `null` removes a header.

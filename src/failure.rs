@@ -7,6 +7,8 @@ use kernel_core::Error;
 use napi_derive::napi;
 use serde_json::Value;
 
+use crate::json::Json;
+
 /// A failed call, as data. `kind` names the public error class.
 #[napi]
 pub struct NativeFailure {
@@ -50,8 +52,8 @@ impl NativeFailure {
 
     /// The response body parsed as JSON, for `APIError`.
     #[napi(getter, ts_return_type = "unknown")]
-    pub fn body(&self) -> Option<Value> {
-        self.body.clone()
+    pub fn body(&self) -> Option<Json> {
+        self.body.clone().map(Json)
     }
 
     /// The response body as text when it was not JSON, for `APIError`.
@@ -75,14 +77,16 @@ impl From<Error> for NativeFailure {
             Error::Api(api) => {
                 let mut headers: HashMap<String, String> = HashMap::new();
                 for (name, value) in &api.headers {
-                    let value = String::from_utf8_lossy(value.as_bytes());
+                    // Byte-for-char (Latin-1), as fetch's `Headers` reads them: a lossy UTF-8
+                    // decode could yield characters `new Headers()` refuses.
+                    let value: String = value.as_bytes().iter().map(|&b| char::from(b)).collect();
                     headers
                         .entry(name.as_str().to_owned())
                         .and_modify(|joined| {
                             joined.push_str(", ");
                             joined.push_str(&value);
                         })
-                        .or_insert_with(|| value.into_owned());
+                        .or_insert(value);
                 }
                 NativeFailure {
                     kind,

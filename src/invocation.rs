@@ -1,7 +1,7 @@
 //! The invocation types as JS sees them. Their doc comments become `index.d.ts`.
 
 use kernel_core::Invocation as CoreInvocation;
-use napi::bindgen_prelude::{Either, Null, Object, ToNapiValue};
+use napi::bindgen_prelude::{Either, Null, ToNapiValue};
 use napi::sys;
 use napi_derive::napi;
 
@@ -91,10 +91,7 @@ impl ToNapiValue for InvocationToJs {
         };
         let raw = Invocation::to_napi_value(env, typed)?;
         if !core.extra.is_empty() {
-            let mut object = Object::from_raw(env, raw);
-            for (name, field) in core.extra {
-                object.set(name, field)?;
-            }
+            crate::json::define_fields(env, raw, &core.extra)?;
         }
         Ok(raw)
     }

@@ -8,4 +8,5 @@ mod client;
 mod convert;
 mod failure;
 mod invocation;
+mod json;
 mod outcome;

@@ -92,7 +92,8 @@ async function startServer(handler = echoInvocation) {
 /**
  * Starts a raw TCP server. `onRequest(socket, index, head)` is called once per connection, as
  * soon as a full request head (up to the blank line) has arrived; `index` counts connections
- * from 0. Every connection is recorded in `connections` as { head, closed }.
+ * from 0. Every connection is recorded in `connections` as { head, closed, closedPromise }:
+ * `closedPromise` resolves when the client's connection is gone.
  * Returns { url, port, connections, close }.
  */
 async function startRawServer(onRequest) {

@@ -12,7 +12,7 @@ use crate::config::{
     MISSING_API_KEY,
 };
 use crate::error::Error;
-use crate::http::{parse_header, shared_http_client};
+use crate::http::{apply_headers, parse_header, shared_http_client};
 use crate::invocations::Invocations;
 use crate::url_path::normalize_base_url;
 
@@ -76,10 +76,11 @@ impl Client {
             })?;
         authorization.set_sensitive(true);
         default_headers.insert(AUTHORIZATION, authorization);
-        for (name, value) in &options.default_headers {
-            let (name, value) = parse_header("defaultHeaders", name, value)?;
-            default_headers.insert(name, value);
-        }
+        apply_headers(
+            "defaultHeaders",
+            &mut default_headers,
+            &options.default_headers,
+        )?;
 
         Ok(Client {
             inner: Arc::new(ClientInner {
@@ -190,7 +191,7 @@ mod tests {
     #[test]
     fn bad_headers_and_timeouts_are_rejected() {
         let bad_header = ClientOptions {
-            default_headers: vec![("x-a".into(), "1\n2".into())],
+            default_headers: vec![("x-a".into(), Some("1\n2".into()))],
             ..options("k")
         };
         assert!(matches!(

@@ -60,8 +60,9 @@ pub struct ClientOptions {
     pub timeout: Option<Duration>,
     /// Retries after the first attempt for retryable failures.
     pub max_retries: Option<u32>,
-    /// Headers sent with every request; they override the client's own defaults.
-    pub default_headers: Vec<(String, String)>,
+    /// Headers sent with every request; they override the client's own defaults, and `None`
+    /// removes one of those (`User-Agent`, say).
+    pub default_headers: Vec<(String, Option<String>)>,
     /// Replaces the default `User-Agent` (`kernel-core/<version>`).
     pub user_agent: Option<String>,
 }

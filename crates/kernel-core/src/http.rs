@@ -94,6 +94,29 @@ pub(crate) fn parse_header(
     Ok((header_name, header_value))
 }
 
+/// Sets each `(name, Some(value))` over what `headers` holds and removes each `(name, None)`.
+pub(crate) fn apply_headers(
+    field: &'static str,
+    headers: &mut HeaderMap,
+    changes: &[(String, Option<String>)],
+) -> Result<(), Error> {
+    for (name, value) in changes {
+        match value {
+            Some(value) => {
+                let (name, value) = parse_header(field, name, value)?;
+                headers.insert(name, value);
+            }
+            None => {
+                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                    Error::invalid(field, format!("{name:?} is not a valid header name"))
+                })?;
+                headers.remove(name);
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Client {
     /// Sends `spec` until it succeeds, fails for good, runs out of retries or is cancelled.
     pub(crate) async fn execute(
@@ -198,20 +221,7 @@ impl Client {
         if has_body {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        for (name, value) in overrides {
-            match value {
-                Some(value) => {
-                    let (name, value) = parse_header("headers", name, value)?;
-                    headers.insert(name, value);
-                }
-                None => {
-                    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                        Error::invalid("headers", format!("{name:?} is not a valid header name"))
-                    })?;
-                    headers.remove(name);
-                }
-            }
-        }
+        apply_headers("headers", &mut headers, overrides)?;
         Ok(headers)
     }
 }

@@ -493,7 +493,11 @@ async fn request_headers_beat_default_headers_and_none_removes() {
     let c = Client::new(ClientOptions {
         api_key: Some("k".into()),
         base_url: Some(server.url.clone()),
-        default_headers: vec![("x-team".into(), "a".into()), ("x-drop".into(), "d".into())],
+        default_headers: vec![
+            ("x-team".into(), Some("a".into())),
+            ("x-drop".into(), Some("d".into())),
+            ("user-agent".into(), None),
+        ],
         ..ClientOptions::default()
     })
     .unwrap();
@@ -509,6 +513,10 @@ async fn request_headers_beat_default_headers_and_none_removes() {
     assert!(head.contains("x-team: b\r\n"), "{head}");
     assert!(!head.contains("x-team: a"));
     assert!(!head.contains("x-drop"));
+    assert!(
+        !head.contains("user-agent"),
+        "a None default header removes the built-in one"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,305 @@
+'use strict';
+// Failures: which class each becomes, and what it carries.
+
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+
+const Kernel = require('kernel-native');
+const {
+  KernelError,
+  APIError,
+  APIUserAbortError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  UnprocessableEntityError,
+  RateLimitError,
+  InternalServerError,
+} = Kernel;
+const {
+  API_KEY,
+  invocation,
+  sendJson,
+  startServer,
+  startRawServer,
+  closedPort,
+  rejection,
+} = require('./helpers/server');
+
+const STATUS_SUBCLASSES = [
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  UnprocessableEntityError,
+  RateLimitError,
+  InternalServerError,
+];
+
+function client(baseURL, options = {}) {
+  return new Kernel({ apiKey: API_KEY, baseURL, maxRetries: 0, ...options });
+}
+
+const update = (kernel, id = 'inv_1', options) => kernel.invocations.update(id, { status: 'succeeded' }, options);
+
+test('each error status maps to its class, with status, headers, body and message', async () => {
+  // The id is the status the server answers with.
+  const server = await startServer((req, res) => {
+    const status = Number(req.url.split('/').pop());
+    sendJson(
+      res,
+      status,
+      { code: `code_${status}`, message: `server says ${status}`, details: { status } },
+      { 'x-request-id': `req_${status}` },
+    );
+  });
+  const cases = [
+    [400, BadRequestError],
+    [401, AuthenticationError],
+    [403, PermissionDeniedError],
+    [404, NotFoundError],
+    [409, ConflictError],
+    [422, UnprocessableEntityError],
+    [429, RateLimitError],
+    [500, InternalServerError],
+    [502, InternalServerError],
+    [503, InternalServerError],
+  ];
+  try {
+    const kernel = client(server.url);
+    for (const [status, ErrorClass] of cases) {
+      const err = await rejection(update(kernel, String(status)));
+      assert.ok(err instanceof ErrorClass, `${status}: ${err}`);
+      assert.ok(err instanceof APIError, `${status}`);
+      assert.ok(err instanceof KernelError, `${status}`);
+      assert.ok(err instanceof Error, `${status}`);
+      assert.ok(!(err instanceof APIConnectionError), `${status}`);
+      assert.equal(err.constructor, ErrorClass);
+      assert.equal(err.name, ErrorClass.name);
+      assert.equal(err.status, status);
+      assert.ok(err.headers instanceof Headers, `${status}: headers should be a Headers`);
+      assert.equal(err.headers.get('x-request-id'), `req_${status}`);
+      assert.equal(err.headers.get('content-type'), 'application/json');
+      assert.deepEqual(err.error, {
+        code: `code_${status}`,
+        message: `server says ${status}`,
+        details: { status },
+      });
+      assert.equal(err.message, `${status} server says ${status}`);
+    }
+    assert.equal(server.requests.length, cases.length);
+  } finally {
+    await server.close();
+  }
+});
+
+test('an unmapped status such as 418 is a plain APIError', async () => {
+  const server = await startServer((req, res) =>
+    sendJson(res, 418, { message: "I'm a teapot" }, { 'x-request-id': 'req_tea' }),
+  );
+  try {
+    const err = await rejection(update(client(server.url)));
+    assert.ok(err instanceof APIError);
+    assert.ok(err instanceof KernelError);
+    assert.equal(err.constructor, APIError);
+    for (const Subclass of STATUS_SUBCLASSES) assert.ok(!(err instanceof Subclass), Subclass.name);
+    assert.equal(err.name, 'APIError');
+    assert.equal(err.status, 418);
+    assert.equal(err.headers.get('x-request-id'), 'req_tea');
+    assert.deepEqual(err.error, { message: "I'm a teapot" });
+    assert.equal(err.message, "418 I'm a teapot");
+  } finally {
+    await server.close();
+  }
+});
+
+test('a non-JSON error body: message is "<status> <text>" and err.error is undefined', async () => {
+  const server = await startServer((req, res) => {
+    res.writeHead(502, { 'content-type': 'text/html' });
+    res.end('Bad gateway\n');
+  });
+  try {
+    const err = await rejection(update(client(server.url)));
+    assert.ok(err instanceof InternalServerError);
+    assert.equal(err.status, 502);
+    assert.equal(err.message, '502 Bad gateway');
+    assert.equal(err.error, undefined);
+    assert.equal(err.headers.get('content-type'), 'text/html');
+  } finally {
+    await server.close();
+  }
+});
+
+test('an empty error body says there was no body', async () => {
+  const server = await startServer((req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
+  try {
+    const err = await rejection(update(client(server.url)));
+    assert.ok(err instanceof NotFoundError);
+    assert.equal(err.message, '404 status code (no body)');
+    assert.equal(err.error, undefined);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a JSON error body without a message puts the whole body in the message', async () => {
+  const server = await startServer((req, res) => sendJson(res, 400, { code: 'bad_status' }));
+  try {
+    const err = await rejection(update(client(server.url)));
+    assert.ok(err instanceof BadRequestError);
+    assert.deepEqual(err.error, { code: 'bad_status' });
+    assert.equal(err.message, '400 {"code":"bad_status"}');
+  } finally {
+    await server.close();
+  }
+});
+
+test('repeated response headers are joined', async () => {
+  const server = await startServer((req, res) => {
+    res.setHeader('x-multi', ['a', 'b']);
+    sendJson(res, 404, { message: 'nope' });
+  });
+  try {
+    const err = await rejection(update(client(server.url)));
+    assert.equal(err.headers.get('x-multi'), 'a, b');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a 2xx with invalid JSON is a KernelError saying it could not be parsed', async () => {
+  const server = await startServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"id": "x", oops');
+  });
+  try {
+    const err = await rejection(update(client(server.url)));
+    assert.ok(err instanceof KernelError);
+    assert.ok(!(err instanceof APIError));
+    assert.equal(err.name, 'KernelError');
+    assert.match(err.message, /could not (be )?parse/i);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a 2xx with JSON missing required fields or of the wrong shape is a KernelError', async () => {
+  const bodies = [
+    { id: 'x' },
+    [],
+    'a string',
+    null,
+    invocation({ id: 5 }),
+    invocation({ status: 'done' }),
+    (({ version, ...rest }) => rest)(invocation()),
+  ];
+  let index = 0;
+  const server = await startServer((req, res) => sendJson(res, 200, JSON.stringify(bodies[index++])));
+  try {
+    const kernel = client(server.url);
+    for (const body of bodies) {
+      const err = await rejection(update(kernel));
+      assert.ok(err instanceof KernelError, JSON.stringify(body));
+      assert.ok(!(err instanceof APIError), JSON.stringify(body));
+    }
+    assert.equal(server.requests.length, bodies.length);
+  } finally {
+    await server.close();
+  }
+});
+
+test('connection refused is an APIConnectionError', async () => {
+  const port = await closedPort();
+  const err = await rejection(update(client(`http://127.0.0.1:${port}`)));
+  assert.ok(err instanceof APIConnectionError, String(err));
+  assert.ok(!(err instanceof APIConnectionTimeoutError));
+  assert.ok(err instanceof APIError);
+  assert.ok(err instanceof KernelError);
+  assert.equal(err.name, 'APIConnectionError');
+  assert.equal(err.status, undefined);
+  assert.equal(err.headers, undefined);
+  assert.equal(err.error, undefined);
+});
+
+test('a body cut short (Content-Length 100, 10 bytes, close) is an APIConnectionError', async () => {
+  const server = await startRawServer((socket) => {
+    socket.end(
+      'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":"ab',
+    );
+  });
+  try {
+    const err = await rejection(update(client(server.url), 'inv_1', { timeout: 5000 }));
+    assert.ok(err instanceof APIConnectionError, String(err));
+    assert.ok(!(err instanceof APIConnectionTimeoutError), String(err));
+    assert.equal(server.connections.length, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a connection closed before any response is an APIConnectionError', async () => {
+  const server = await startRawServer((socket) => socket.destroy());
+  try {
+    const err = await rejection(update(client(server.url)));
+    assert.ok(err instanceof APIConnectionError, String(err));
+    assert.ok(!(err instanceof APIConnectionTimeoutError), String(err));
+  } finally {
+    await server.close();
+  }
+});
+
+test('the error classes have the documented hierarchy and names', () => {
+  assert.ok(APIError.prototype instanceof KernelError);
+  assert.ok(KernelError.prototype instanceof Error);
+  assert.ok(APIConnectionError.prototype instanceof APIError);
+  assert.ok(APIConnectionTimeoutError.prototype instanceof APIConnectionError);
+  assert.ok(APIUserAbortError.prototype instanceof APIError);
+  for (const Subclass of STATUS_SUBCLASSES) {
+    assert.equal(Object.getPrototypeOf(Subclass), APIError, Subclass.name);
+  }
+  const all = { KernelError, APIError, APIUserAbortError, APIConnectionError, APIConnectionTimeoutError };
+  for (const Subclass of STATUS_SUBCLASSES) all[Subclass.name] = Subclass;
+  for (const [name, ErrorClass] of Object.entries(all)) {
+    assert.equal(ErrorClass.name, name);
+    assert.equal(new ErrorClass().name, name);
+  }
+  // Constructed by hand, as with @onkernel/sdk.
+  const err = new NotFoundError(404, { message: 'gone' }, undefined, new Headers({ 'x-request-id': 'r' }));
+  assert.equal(err.message, '404 gone');
+  assert.equal(err.status, 404);
+  assert.equal(err.headers.get('x-request-id'), 'r');
+  assert.equal(new APIUserAbortError().message, 'Request was aborted.');
+  assert.equal(new APIConnectionTimeoutError().message, 'Request timed out.');
+});
+
+// Header bytes are Latin-1 to fetch's Headers (and so to @onkernel/sdk): a byte that is not
+// valid UTF-8 must not break building err.headers.
+test('an error response with a non-UTF-8 header byte is still the API error, with the header', async () => {
+  const server = await startRawServer((socket) => {
+    const body = '{"message":"gone"}';
+    socket.end(
+      Buffer.concat([
+        Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nX-Raw: caf'),
+        Buffer.from([0xe9]),
+        Buffer.from(`\r\nX-Request-Id: req_raw\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`),
+      ]),
+    );
+  });
+  try {
+    const err = await rejection(update(client(server.url)));
+    assert.ok(err instanceof NotFoundError, `${err && err.constructor && err.constructor.name}: ${err}`);
+    assert.equal(err.message, '404 gone');
+    assert.equal(err.headers.get('x-request-id'), 'req_raw');
+    assert.equal(err.headers.get('x-raw'), 'caf\u00e9');
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,80 @@
+'use strict';
+// What the package exports, through its own name (the exports map), from CJS and ESM.
+
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+
+const { API_KEY, startServer, rejection, sendJson } = require('./helpers/server');
+
+const CLASS_NAMES = [
+  'KernelError',
+  'APIError',
+  'APIUserAbortError',
+  'APIConnectionError',
+  'APIConnectionTimeoutError',
+  'BadRequestError',
+  'AuthenticationError',
+  'PermissionDeniedError',
+  'NotFoundError',
+  'ConflictError',
+  'UnprocessableEntityError',
+  'RateLimitError',
+  'InternalServerError',
+];
+
+test('require("kernel-native") is the Kernel class, with every export on it', () => {
+  const cjs = require('kernel-native');
+  assert.equal(typeof cjs, 'function');
+  assert.equal(cjs.name, 'Kernel');
+  assert.equal(cjs.Kernel, cjs);
+  assert.equal(cjs.default, cjs);
+  const { Kernel } = require('kernel-native');
+  assert.equal(Kernel, cjs);
+  for (const name of CLASS_NAMES) {
+    const ErrorClass = cjs[name];
+    assert.equal(typeof ErrorClass, 'function', name);
+    assert.equal(ErrorClass.name, name);
+    assert.equal(Kernel[name], ErrorClass, `Kernel.${name}`);
+    assert.ok(new ErrorClass() instanceof Error, name);
+  }
+});
+
+test('require("kernel-native") resolves to the package in this repository', () => {
+  const resolved = require.resolve('kernel-native');
+  assert.equal(resolved, require.resolve('../lib/kernel.js'));
+  assert.equal(require('kernel-native'), require('..'));
+});
+
+test('import("kernel-native") has a default export and the same named exports', async () => {
+  const esm = await import('kernel-native');
+  const cjs = require('kernel-native');
+  assert.equal(esm.default, cjs);
+  assert.equal(esm.Kernel, cjs);
+  for (const name of CLASS_NAMES) {
+    assert.equal(esm[name], cjs[name], name);
+    assert.equal(esm.Kernel[name], cjs[name], `Kernel.${name}`);
+    assert.equal(esm.default[name], cjs[name], `default.${name}`);
+  }
+});
+
+test('errors from an ESM-imported client are instances of the ESM-exported classes', async () => {
+  const { Kernel, NotFoundError, APIError, KernelError } = await import('kernel-native');
+  const server = await startServer((req, res) => sendJson(res, 404, { message: 'no such invocation' }));
+  try {
+    const kernel = new Kernel({ apiKey: API_KEY, baseURL: server.url, maxRetries: 0 });
+    const err = await rejection(kernel.invocations.update('x', { status: 'succeeded' }));
+    assert.ok(err instanceof NotFoundError);
+    assert.ok(err instanceof Kernel.NotFoundError);
+    assert.ok(err instanceof APIError);
+    assert.ok(err instanceof KernelError);
+    assert.equal(err.message, '404 no such invocation');
+  } finally {
+    await server.close();
+  }
+});
+
+test('kernel-native/package.json is exported', () => {
+  const pkg = require('kernel-native/package.json');
+  assert.equal(pkg.name, 'kernel-native');
+  assert.equal(typeof pkg.version, 'string');
+});
