@@ -27,6 +27,21 @@ export declare class NativeClient {
   updateInvocation(id: string, params: InvocationUpdateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<Invocation | NativeFailure>
 }
 
+/** A running emulator. */
+export declare class NativeEmulator {
+  /** `http://127.0.0.1:<port>`. */
+  get url(): string
+  /** The bearer token it accepts. */
+  get apiKey(): string
+  /**
+   * Makes the next matching requests misbehave; throws when the spec is invalid or the
+   * emulator is closed.
+   */
+  fault(spec: FaultSpec): void
+  /** Stops listening and ends every open connection; the port is free when it resolves. */
+  close(): Promise<void>
+}
+
 /** A failed call, as data. `kind` names the public error class. */
 export declare class NativeFailure {
   /**
@@ -48,6 +63,41 @@ export declare class NativeFailure {
 
 /** Panics on purpose, so tests can prove a Rust panic reaches JS as an error, not a crash. */
 export declare function __panicForTests(asynchronous: boolean): Promise<number>
+
+/** Options of `startEmulator()`. */
+export interface EmulatorOptions {
+  /** The bearer token it accepts; default: a random `emu_…` key. */
+  apiKey?: string
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number
+  /** Address to listen on; default `127.0.0.1`. */
+  host?: string
+  /** Interval of `sse_heartbeat` events in milliseconds; default 5000. */
+  heartbeatMs?: number
+}
+
+/**
+ * A scripted misbehaviour: the next `times` requests matching `method` and `path` get
+ * `status` (with `headers` and `body`), wait `delayMs`, or have their connection dropped.
+ */
+export interface FaultSpec {
+  /** Only requests with this method match (any case). */
+  method?: string
+  /** Only requests whose path starts with this match, e.g. `/invocations/`. */
+  path?: string
+  /** Answer with this status instead of the normal answer. */
+  status?: number
+  /** Headers of the faulted answer, e.g. `{ 'retry-after-ms': '10' }`. */
+  headers?: Record<string, string>
+  /** Body of the faulted answer; default `{ code: 'injected_fault', message }`. */
+  body?: unknown
+  /** Wait this long first; without `status` or `drop` the request then proceeds normally. */
+  delayMs?: number
+  /** Close the connection without answering. */
+  drop?: boolean
+  /** How many matching requests it applies to; default 1. */
+  times?: number
+}
 
 /** An invocation, with every field the server sent (fields newer than this version too). */
 export interface Invocation {
@@ -109,3 +159,6 @@ export interface NativeRequestOptions {
   maxRetries?: number
   headers?: Record<string, string | undefined | null>
 }
+
+/** Starts an emulator; rejects when it cannot listen. */
+export declare function startEmulator(options?: EmulatorOptions | undefined | null): Promise<NativeEmulator>

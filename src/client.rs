@@ -56,7 +56,6 @@ impl NativeClient {
 
 /// Panics on purpose, so tests can prove a Rust panic reaches JS as an error, not a crash.
 #[napi(js_name = "__panicForTests", catch_unwind)]
-#[cfg_attr(test, allow(dead_code))] // only JS calls it
 pub fn panic_for_tests(asynchronous: bool, env: &Env) -> napi::Result<PromiseRaw<'_, u32>> {
     if !asynchronous {
         panic!("deliberate panic (sync) for tests");

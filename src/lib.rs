@@ -2,10 +2,13 @@
 //! back into JS values. HTTP, retries and validation of meaning live in the core crate; the JS
 //! layer in `lib/` turns [`failure::NativeFailure`] values into the public error classes.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
+// napi registers exports only outside `cfg(test)`, so under test they look unused.
+#![cfg_attr(test, allow(dead_code))]
 
 mod cancel;
 mod client;
 mod convert;
+mod emulator;
 mod failure;
 mod invocation;
 mod json;

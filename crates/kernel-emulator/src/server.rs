@@ -1,0 +1,171 @@
+//! Listening, serving connections, applying faults before routing, and shutting down.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use axum::response::Response;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use crate::faults::{FaultError, FaultSpec, Faults};
+use crate::routes::{fault_response, router, AppState};
+use crate::store::Store;
+
+/// How to start an emulator.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// Address to listen on; default `127.0.0.1`.
+    pub host: String,
+    /// Port; 0 picks a free one.
+    pub port: u16,
+    /// The bearer token clients must send; default: a random `emu_…` key.
+    pub api_key: Option<String>,
+    /// Interval of `sse_heartbeat` events on event streams.
+    pub heartbeat: Duration,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            host: "127.0.0.1".into(),
+            port: 0,
+            api_key: None,
+            heartbeat: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A running emulator. Dropping it without [`Emulator::close`] leaves it serving until the
+/// runtime ends.
+pub struct Emulator {
+    address: SocketAddr,
+    state: Arc<AppState>,
+    stop: Option<oneshot::Sender<()>>,
+    serving: tokio::task::JoinHandle<()>,
+}
+
+/// Returned by the service to make hyper close the connection without an answer.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by an injected fault")]
+struct DropConnection;
+
+impl Emulator {
+    /// Binds the listener and starts serving on the current tokio runtime.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let address = listener.local_addr()?;
+        let api_key = config
+            .api_key
+            .filter(|key| !key.is_empty())
+            .unwrap_or_else(|| {
+                let suffix: String = (0..24).map(|_| fastrand::alphanumeric()).collect();
+                format!("emu_{suffix}")
+            });
+        let state = Arc::new(AppState {
+            store: Store::default(),
+            faults: Faults::default(),
+            api_key,
+            heartbeat: config.heartbeat,
+        });
+        let (stop, stopped) = oneshot::channel();
+        let serving = tokio::spawn(serve(listener, state.clone(), stopped));
+        Ok(Emulator {
+            address,
+            state,
+            stop: Some(stop),
+            serving,
+        })
+    }
+
+    /// `http://<host>:<port>`, ready for a client's `baseURL`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The bearer token it accepts.
+    pub fn api_key(&self) -> &str {
+        &self.state.api_key
+    }
+
+    /// The invocations, for checks from Rust.
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// Makes the next matching requests misbehave as `spec` says.
+    pub fn fault(&self, spec: FaultSpec) -> Result<(), FaultError> {
+        self.state.faults.add(spec)
+    }
+
+    /// Stops listening, ends every open connection (streams included) and frees the port.
+    pub async fn close(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.serving).await;
+    }
+}
+
+async fn serve(listener: TcpListener, state: Arc<AppState>, mut stopped: oneshot::Receiver<()>) {
+    let app = router(state.clone());
+    let mut connections = JoinSet::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                Err(_) => { tokio::time::sleep(Duration::from_millis(10)).await; continue; }
+            },
+            // Reap finished connections so the set does not grow without bound.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        let _ = stream.set_nodelay(true);
+        let (app, state) = (app.clone(), state.clone());
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                handle(app.clone(), state.clone(), request)
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
+
+async fn handle(
+    app: axum::Router,
+    state: Arc<AppState>,
+    request: Request<Incoming>,
+) -> Result<Response, DropConnection> {
+    let path = request.uri().path();
+    if !path.starts_with("/_emulator/") {
+        if let Some(fault) = state.faults.take(request.method().as_str(), path) {
+            if let Some(delay) = fault.delay_ms {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
+            if fault.drop == Some(true) {
+                return Err(DropConnection);
+            }
+            if let Some(status) = fault.status {
+                return Ok(fault_response(&fault, status));
+            }
+        }
+    }
+    let response = app.oneshot(request.map(Body::new)).await;
+    Ok(response.unwrap_or_else(|never| match never {}))
+}

@@ -1,0 +1,153 @@
+//! The emulator, started in-process on the addon's tokio runtime.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use kernel_emulator::{Emulator, EmulatorConfig, FaultSpec as CoreFaultSpec};
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
+use napi_derive::napi;
+
+/// Options of `startEmulator()`.
+#[napi(object, object_to_js = false)]
+pub struct EmulatorOptions {
+    /// The bearer token it accepts; default: a random `emu_…` key.
+    #[napi(js_name = "apiKey")]
+    pub api_key: Option<String>,
+    /// Port to listen on; 0 (the default) picks a free one.
+    pub port: Option<u32>,
+    /// Address to listen on; default `127.0.0.1`.
+    pub host: Option<String>,
+    /// Interval of `sse_heartbeat` events in milliseconds; default 5000.
+    #[napi(js_name = "heartbeatMs")]
+    pub heartbeat_ms: Option<u32>,
+}
+
+/// A scripted misbehaviour: the next `times` requests matching `method` and `path` get
+/// `status` (with `headers` and `body`), wait `delayMs`, or have their connection dropped.
+#[napi(object, object_to_js = false)]
+pub struct FaultSpec {
+    /// Only requests with this method match (any case).
+    pub method: Option<String>,
+    /// Only requests whose path starts with this match, e.g. `/invocations/`.
+    pub path: Option<String>,
+    /// Answer with this status instead of the normal answer.
+    pub status: Option<u32>,
+    /// Headers of the faulted answer, e.g. `{ 'retry-after-ms': '10' }`.
+    pub headers: Option<HashMap<String, String>>,
+    /// Body of the faulted answer; default `{ code: 'injected_fault', message }`.
+    #[napi(ts_type = "unknown")]
+    pub body: Option<serde_json::Value>,
+    /// Wait this long first; without `status` or `drop` the request then proceeds normally.
+    #[napi(js_name = "delayMs")]
+    pub delay_ms: Option<u32>,
+    /// Close the connection without answering.
+    pub drop: Option<bool>,
+    /// How many matching requests it applies to; default 1.
+    pub times: Option<u32>,
+}
+
+/// A running emulator.
+#[napi]
+pub struct NativeEmulator {
+    running: Mutex<Option<Emulator>>,
+    url: String,
+    api_key: String,
+}
+
+/// Starts an emulator; rejects when it cannot listen.
+#[napi(catch_unwind, ts_return_type = "Promise<NativeEmulator>")]
+pub fn start_emulator(
+    env: &Env,
+    options: Option<EmulatorOptions>,
+) -> napi::Result<PromiseRaw<'_, NativeEmulator>> {
+    let options = options.unwrap_or(EmulatorOptions {
+        api_key: None,
+        port: None,
+        host: None,
+        heartbeat_ms: None,
+    });
+    let mut config = EmulatorConfig::default();
+    if let Some(port) = options.port {
+        config.port = u16::try_from(port).map_err(|_| {
+            napi::Error::from_reason(format!("Invalid port: {port} is not 0-65535"))
+        })?;
+    }
+    if let Some(host) = options.host {
+        config.host = host;
+    }
+    if let Some(ms) = options.heartbeat_ms {
+        if ms == 0 {
+            return Err(napi::Error::from_reason(
+                "Invalid heartbeatMs: must be at least 1",
+            ));
+        }
+        config.heartbeat = std::time::Duration::from_millis(u64::from(ms));
+    }
+    config.api_key = options.api_key;
+    env.spawn_future(async move {
+        let emulator = Emulator::start(config).await.map_err(|err| {
+            napi::Error::from_reason(format!("The emulator could not listen: {err}"))
+        })?;
+        Ok(NativeEmulator {
+            url: emulator.url(),
+            api_key: emulator.api_key().to_owned(),
+            running: Mutex::new(Some(emulator)),
+        })
+    })
+}
+
+#[napi]
+impl NativeEmulator {
+    /// `http://127.0.0.1:<port>`.
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The bearer token it accepts.
+    #[napi(getter)]
+    pub fn api_key(&self) -> String {
+        self.api_key.clone()
+    }
+
+    /// Makes the next matching requests misbehave; throws when the spec is invalid or the
+    /// emulator is closed.
+    #[napi(catch_unwind)]
+    pub fn fault(&self, spec: FaultSpec) -> napi::Result<()> {
+        let status = spec
+            .status
+            .map(|status| u16::try_from(status).unwrap_or(u16::MAX));
+        let core = CoreFaultSpec {
+            method: spec.method,
+            path: spec.path,
+            status,
+            headers: spec.headers,
+            body: spec.body,
+            delay_ms: spec.delay_ms.map(u64::from),
+            drop: spec.drop,
+            times: spec.times,
+        };
+        let running = self.running.lock().map_err(|_| closed())?;
+        let emulator = running.as_ref().ok_or_else(closed)?;
+        emulator
+            .fault(core)
+            .map_err(|err| napi::Error::from_reason(err.to_string()))
+    }
+
+    /// Stops listening and ends every open connection; the port is free when it resolves.
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let emulator = self.running.lock().map_err(|_| closed())?.take();
+        env.spawn_future(async move {
+            if let Some(emulator) = emulator {
+                emulator.close().await;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn closed() -> napi::Error {
+    napi::Error::from_reason("The emulator is closed")
+}
