@@ -8,11 +8,19 @@ const { checkObject, checkOptional, checkOptionalString, normalizeHeaders } = re
 const OPTIONS = ['apiKey', 'port', 'host', 'heartbeatMs'];
 const FAULT = ['method', 'path', 'status', 'headers', 'body', 'delayMs', 'drop', 'times'];
 
-function checkCount(field, value) {
+const MAX_INT32 = 2 ** 31 - 1;
+
+/** An optional integer in [min, max]; checked here because the binding takes 32-bit numbers. */
+function checkInteger(field, value, min, max) {
   checkOptional(field, value, 'number');
-  if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-    throw new KernelError(`Invalid ${field}: expected a non-negative integer, got ${value}`);
+  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+    throw new KernelError(`Invalid ${field}: expected an integer from ${min} to ${max}, got ${value}`);
   }
+}
+
+/** Drops `null` and `undefined` fields: both mean "not given". */
+function given(object) {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null && value !== undefined));
 }
 
 class Emulator {
@@ -34,14 +42,19 @@ class Emulator {
 
   /** Makes the next `spec.times` (default 1) matching requests misbehave. */
   fault(spec) {
-    const given = checkObject('fault', spec, FAULT, { required: true });
-    checkOptionalString('fault.method', given.method);
-    checkOptionalString('fault.path', given.path);
-    for (const field of ['status', 'delayMs', 'times']) checkCount(`fault.${field}`, given[field]);
-    checkOptional('fault.drop', given.drop, 'boolean');
-    const headers = normalizeHeaders('fault.headers', given.headers);
+    const fault = given(checkObject('fault', spec, FAULT, { required: true }));
+    checkOptionalString('fault.method', fault.method);
+    checkOptionalString('fault.path', fault.path);
+    checkInteger('fault.status', fault.status, 200, 599);
+    checkInteger('fault.delayMs', fault.delayMs, 0, MAX_INT32);
+    checkInteger('fault.times', fault.times, 1, MAX_INT32);
+    checkOptional('fault.drop', fault.drop, 'boolean');
+    const headers = normalizeHeaders('fault.headers', fault.headers);
+    if (headers && Object.values(headers).includes(null)) {
+      throw new KernelError('Invalid fault.headers: values must be strings');
+    }
     try {
-      this.#native.fault({ ...given, headers });
+      this.#native.fault({ ...fault, headers });
     } catch (cause) {
       throw new KernelError(cause.message);
     }
@@ -57,13 +70,16 @@ class Emulator {
  * Starts an emulator on 127.0.0.1 (any free port by default) and resolves once it listens.
  */
 async function startEmulator(options = {}) {
-  const given = checkObject('emulator options', options, OPTIONS);
-  checkOptionalString('apiKey', given.apiKey);
-  checkOptionalString('host', given.host);
-  checkCount('port', given.port);
-  checkCount('heartbeatMs', given.heartbeatMs);
+  const settings = given(checkObject('emulator options', options, OPTIONS));
+  checkOptionalString('apiKey', settings.apiKey);
+  if (settings.apiKey !== undefined && settings.apiKey.trim() === '') {
+    throw new KernelError('Invalid apiKey: must not be blank (omit it for a random key)');
+  }
+  checkOptionalString('host', settings.host);
+  checkInteger('port', settings.port, 0, 65535);
+  checkInteger('heartbeatMs', settings.heartbeatMs, 1, MAX_INT32);
   try {
-    return new Emulator(await startNative(given));
+    return new Emulator(await startNative(settings));
   } catch (cause) {
     throw new KernelError(cause.message);
   }

@@ -20,7 +20,7 @@ function isPlainObject(value) {
 
 /** Throws unless `value` is undefined or a plain object with only `allowed` keys. */
 function checkObject(field, value, allowed, { required = false } = {}) {
-  if (value === undefined || (value === null && !required)) return {};
+  if ((value === undefined || value === null) && !required) return {};
   if (!isPlainObject(value)) throw invalid(field, 'an object', value);
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {

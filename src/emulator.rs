@@ -117,7 +117,14 @@ impl NativeEmulator {
     pub fn fault(&self, spec: FaultSpec) -> napi::Result<()> {
         let status = spec
             .status
-            .map(|status| u16::try_from(status).unwrap_or(u16::MAX));
+            .map(|status| {
+                u16::try_from(status).map_err(|_| {
+                    napi::Error::from_reason(format!(
+                        "invalid fault: status {status} is not between 200 and 599"
+                    ))
+                })
+            })
+            .transpose()?;
         let core = CoreFaultSpec {
             method: spec.method,
             path: spec.path,

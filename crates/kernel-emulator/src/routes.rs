@@ -76,6 +76,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(api)
         .route("/_emulator/faults", post(add_fault).delete(clear_faults))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
         .with_state(state)
 }
 
