@@ -1,5 +1,8 @@
 'use strict';
-// Failures: which class each becomes, and what it carries.
+// Failures: which class each becomes, and what it carries. Error statuses with JSON bodies and
+// headers, wrong-shaped 2xx bodies and dropped connections come from emulator faults; bodies
+// and bytes the emulator cannot send (text, empty, malformed, cut short, repeated or non-UTF-8
+// headers) and a refused connection use bespoke servers.
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -29,6 +32,10 @@ const {
   closedPort,
   rejection,
 } = require('./helpers/server');
+const { emulator, clientFor, createInvocation, storedInvocation, sentinel } = require('./helpers/emulator');
+
+/** Budgets, not speed checks: nothing here should hang the suite. */
+const BUDGET = { timeout: 10_000 };
 
 const STATUS_SUBCLASSES = [
   BadRequestError,
@@ -45,19 +52,17 @@ function client(baseURL, options = {}) {
   return new Kernel({ apiKey: API_KEY, baseURL, maxRetries: 0, ...options });
 }
 
+/** No retries, as on the bespoke servers: one request per call. */
+const emulatorClient = (emu, options = {}) => clientFor(emu, { maxRetries: 0, ...options });
+
 const update = (kernel, id = 'inv_1', options) => kernel.invocations.update(id, { status: 'succeeded' }, options);
 
-test('each error status maps to its class, with status, headers, body and message', async () => {
-  // The id is the status the server answers with.
-  const server = await startServer((req, res) => {
-    const status = Number(req.url.split('/').pop());
-    sendJson(
-      res,
-      status,
-      { code: `code_${status}`, message: `server says ${status}`, details: { status } },
-      { 'x-request-id': `req_${status}` },
-    );
-  });
+// ---------------------------------------------------------------------------------------------
+// On the emulator
+
+test('each error status maps to its class, with status, headers, body and message', BUDGET, async (t) => {
+  const emu = await emulator(t);
+  const { id } = await createInvocation(emu);
   const cases = [
     [400, BadRequestError],
     [401, AuthenticationError],
@@ -70,53 +75,103 @@ test('each error status maps to its class, with status, headers, body and messag
     [502, InternalServerError],
     [503, InternalServerError],
   ];
-  try {
-    const kernel = client(server.url);
-    for (const [status, ErrorClass] of cases) {
-      const err = await rejection(update(kernel, String(status)));
-      assert.ok(err instanceof ErrorClass, `${status}: ${err}`);
-      assert.ok(err instanceof APIError, `${status}`);
-      assert.ok(err instanceof KernelError, `${status}`);
-      assert.ok(err instanceof Error, `${status}`);
-      assert.ok(!(err instanceof APIConnectionError), `${status}`);
-      assert.equal(err.constructor, ErrorClass);
-      assert.equal(err.name, ErrorClass.name);
-      assert.equal(err.status, status);
-      assert.ok(err.headers instanceof Headers, `${status}: headers should be a Headers`);
-      assert.equal(err.headers.get('x-request-id'), `req_${status}`);
-      assert.equal(err.headers.get('content-type'), 'application/json');
-      assert.deepEqual(err.error, {
-        code: `code_${status}`,
-        message: `server says ${status}`,
-        details: { status },
-      });
-      assert.equal(err.message, `${status} server says ${status}`);
-    }
-    assert.equal(server.requests.length, cases.length);
-  } finally {
-    await server.close();
+  // One fault per case, in order, then the sentinel: one request per case and no more.
+  for (const [status] of cases) {
+    emu.fault({
+      method: 'PATCH',
+      status,
+      headers: { 'x-request-id': `req_${status}` },
+      body: { code: `code_${status}`, message: `server says ${status}`, details: { status } },
+    });
   }
+  const assertReached = sentinel(emu);
+  const kernel = emulatorClient(emu);
+  for (const [status, ErrorClass] of cases) {
+    const err = await rejection(update(kernel, id));
+    assert.ok(err instanceof ErrorClass, `${status}: ${err}`);
+    assert.ok(err instanceof APIError, `${status}`);
+    assert.ok(err instanceof KernelError, `${status}`);
+    assert.ok(err instanceof Error, `${status}`);
+    assert.ok(!(err instanceof APIConnectionError), `${status}`);
+    assert.equal(err.constructor, ErrorClass);
+    assert.equal(err.name, ErrorClass.name);
+    assert.equal(err.status, status);
+    assert.ok(err.headers instanceof Headers, `${status}: headers should be a Headers`);
+    assert.equal(err.headers.get('x-request-id'), `req_${status}`);
+    assert.equal(err.headers.get('content-type'), 'application/json');
+    assert.deepEqual(err.error, {
+      code: `code_${status}`,
+      message: `server says ${status}`,
+      details: { status },
+    });
+    assert.equal(err.message, `${status} server says ${status}`);
+  }
+  await assertReached(id);
+  assert.equal((await storedInvocation(emu, id)).status, 'running');
 });
 
-test('an unmapped status such as 418 is a plain APIError', async () => {
-  const server = await startServer((req, res) =>
-    sendJson(res, 418, { message: "I'm a teapot" }, { 'x-request-id': 'req_tea' }),
-  );
-  try {
-    const err = await rejection(update(client(server.url)));
-    assert.ok(err instanceof APIError);
-    assert.ok(err instanceof KernelError);
-    assert.equal(err.constructor, APIError);
-    for (const Subclass of STATUS_SUBCLASSES) assert.ok(!(err instanceof Subclass), Subclass.name);
-    assert.equal(err.name, 'APIError');
-    assert.equal(err.status, 418);
-    assert.equal(err.headers.get('x-request-id'), 'req_tea');
-    assert.deepEqual(err.error, { message: "I'm a teapot" });
-    assert.equal(err.message, "418 I'm a teapot");
-  } finally {
-    await server.close();
-  }
+test('an unmapped status such as 418 is a plain APIError', BUDGET, async (t) => {
+  const emu = await emulator(t);
+  const { id } = await createInvocation(emu);
+  emu.fault({ method: 'PATCH', status: 418, headers: { 'x-request-id': 'req_tea' }, body: { message: "I'm a teapot" } });
+  const err = await rejection(update(emulatorClient(emu), id));
+  assert.ok(err instanceof APIError);
+  assert.ok(err instanceof KernelError);
+  assert.equal(err.constructor, APIError);
+  for (const Subclass of STATUS_SUBCLASSES) assert.ok(!(err instanceof Subclass), Subclass.name);
+  assert.equal(err.name, 'APIError');
+  assert.equal(err.status, 418);
+  assert.equal(err.headers.get('x-request-id'), 'req_tea');
+  assert.deepEqual(err.error, { message: "I'm a teapot" });
+  assert.equal(err.message, "418 I'm a teapot");
 });
+
+test('a JSON error body without a message puts the whole body in the message', BUDGET, async (t) => {
+  const emu = await emulator(t);
+  const { id } = await createInvocation(emu);
+  emu.fault({ method: 'PATCH', status: 400, body: { code: 'bad_status' } });
+  const err = await rejection(update(emulatorClient(emu), id));
+  assert.ok(err instanceof BadRequestError);
+  assert.deepEqual(err.error, { code: 'bad_status' });
+  assert.equal(err.message, '400 {"code":"bad_status"}');
+});
+
+test('a 2xx with JSON missing required fields or of the wrong shape is a KernelError', BUDGET, async (t) => {
+  const emu = await emulator(t);
+  const { id } = await createInvocation(emu);
+  // JSON null is on a bespoke server below: a null fault body means the default body.
+  const bodies = [
+    { id: 'x' },
+    [],
+    'a string',
+    invocation({ id: 5 }),
+    invocation({ status: 'done' }),
+    (({ version, ...rest }) => rest)(invocation()),
+  ];
+  for (const body of bodies) emu.fault({ method: 'PATCH', status: 200, body });
+  const assertReached = sentinel(emu);
+  const kernel = emulatorClient(emu);
+  for (const body of bodies) {
+    const err = await rejection(update(kernel, id));
+    assert.ok(err instanceof KernelError, JSON.stringify(body));
+    assert.ok(!(err instanceof APIError), `${JSON.stringify(body)}: ${err.name}: ${err.message}`);
+  }
+  await assertReached(id);
+});
+
+test('a connection closed before any response is an APIConnectionError', BUDGET, async (t) => {
+  const emu = await emulator(t);
+  const { id } = await createInvocation(emu);
+  emu.fault({ method: 'PATCH', drop: true });
+  const assertReached = sentinel(emu);
+  const err = await rejection(update(emulatorClient(emu), id));
+  assert.ok(err instanceof APIConnectionError, String(err));
+  assert.ok(!(err instanceof APIConnectionTimeoutError), String(err));
+  await assertReached(id);
+});
+
+// ---------------------------------------------------------------------------------------------
+// On bespoke servers: what the emulator cannot send, and no server at all
 
 test('a non-JSON error body: message is "<status> <text>" and err.error is undefined', async () => {
   const server = await startServer((req, res) => {
@@ -145,18 +200,6 @@ test('an empty error body says there was no body', async () => {
     assert.ok(err instanceof NotFoundError);
     assert.equal(err.message, '404 status code (no body)');
     assert.equal(err.error, undefined);
-  } finally {
-    await server.close();
-  }
-});
-
-test('a JSON error body without a message puts the whole body in the message', async () => {
-  const server = await startServer((req, res) => sendJson(res, 400, { code: 'bad_status' }));
-  try {
-    const err = await rejection(update(client(server.url)));
-    assert.ok(err instanceof BadRequestError);
-    assert.deepEqual(err.error, { code: 'bad_status' });
-    assert.equal(err.message, '400 {"code":"bad_status"}');
   } finally {
     await server.close();
   }
@@ -191,26 +234,13 @@ test('a 2xx with invalid JSON is a KernelError saying it could not be parsed', a
   }
 });
 
-test('a 2xx with JSON missing required fields or of the wrong shape is a KernelError', async () => {
-  const bodies = [
-    { id: 'x' },
-    [],
-    'a string',
-    null,
-    invocation({ id: 5 }),
-    invocation({ status: 'done' }),
-    (({ version, ...rest }) => rest)(invocation()),
-  ];
-  let index = 0;
-  const server = await startServer((req, res) => sendJson(res, 200, JSON.stringify(bodies[index++])));
+test('a 2xx whose JSON is null is a KernelError', async () => {
+  const server = await startServer((req, res) => sendJson(res, 200, 'null'));
   try {
-    const kernel = client(server.url);
-    for (const body of bodies) {
-      const err = await rejection(update(kernel));
-      assert.ok(err instanceof KernelError, JSON.stringify(body));
-      assert.ok(!(err instanceof APIError), JSON.stringify(body));
-    }
-    assert.equal(server.requests.length, bodies.length);
+    const err = await rejection(update(client(server.url)));
+    assert.ok(err instanceof KernelError, String(err));
+    assert.ok(!(err instanceof APIError), `${err.name}: ${err.message}`);
+    assert.equal(server.requests.length, 1);
   } finally {
     await server.close();
   }
@@ -240,17 +270,6 @@ test('a body cut short (Content-Length 100, 10 bytes, close) is an APIConnection
     assert.ok(err instanceof APIConnectionError, String(err));
     assert.ok(!(err instanceof APIConnectionTimeoutError), String(err));
     assert.equal(server.connections.length, 1);
-  } finally {
-    await server.close();
-  }
-});
-
-test('a connection closed before any response is an APIConnectionError', async () => {
-  const server = await startRawServer((socket) => socket.destroy());
-  try {
-    const err = await rejection(update(client(server.url)));
-    assert.ok(err instanceof APIConnectionError, String(err));
-    assert.ok(!(err instanceof APIConnectionTimeoutError), String(err));
   } finally {
     await server.close();
   }
