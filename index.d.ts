@@ -17,14 +17,26 @@ export declare class CancelToken {
 }
 
 /**
- * The native half of `Kernel`. Its promises resolve to a value or a `NativeFailure`; they
- * reject only if the binding itself fails.
+ * The native half of `Kernel`. Its promises resolve to `[data, NativeResponse]` or a
+ * `NativeFailure`; they reject only if the binding itself fails.
  */
 export declare class NativeClient {
   /** Throws an `Error` whose message says what is wrong with the options. */
   constructor(options: NativeClientOptions)
+  /** `POST /invocations`. */
+  createInvocation(params: InvocationCreateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[InvocationCreateResponse, NativeResponse] | NativeFailure>
+  /** `GET /invocations/{id}`. */
+  retrieveInvocation(id: string, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[Invocation, NativeResponse] | NativeFailure>
   /** `PATCH /invocations/{id}`. */
-  updateInvocation(id: string, params: InvocationUpdateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<Invocation | NativeFailure>
+  updateInvocation(id: string, params: InvocationUpdateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[Invocation, NativeResponse] | NativeFailure>
+  /** `GET /invocations`: one page. */
+  listInvocations(params: InvocationListParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null }, NativeResponse] | NativeFailure>
+  /** `GET /invocations/{id}/events`: resolves once the stream is open. */
+  followInvocation(id: string, params: InvocationFollowParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[NativeEventStream, NativeResponse] | NativeFailure>
+  /** `GET /invocations/{id}/browsers`. */
+  listInvocationBrowsers(id: string, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[InvocationListBrowsersResponse, NativeResponse] | NativeFailure>
+  /** `DELETE /invocations/{id}/browsers`. */
+  deleteInvocationBrowsers(id: string, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[undefined, NativeResponse] | NativeFailure>
 }
 
 /** A running emulator. */
@@ -42,6 +54,16 @@ export declare class NativeEmulator {
   close(): Promise<void>
 }
 
+/** An open event stream. `close()` (or garbage collection) closes its connection. */
+export declare class NativeEventStream {
+  /** The next event, `null` at the end of the stream, or a failure. */
+  next(): Promise<InvocationFollowResponse | null | NativeFailure>
+  /** The next bytes exactly as received, `null` at the end, or a failure. */
+  nextRaw(): Promise<Buffer | null | NativeFailure>
+  /** Closes the connection; a pending `next()` resolves with an abort failure. */
+  close(): void
+}
+
 /** A failed call, as data. `kind` names the public error class. */
 export declare class NativeFailure {
   /**
@@ -57,8 +79,22 @@ export declare class NativeFailure {
   get headers(): Record<string, string> | null
   /** The response body parsed as JSON, for `APIError`. */
   get body(): unknown
+  /** The call's log records, oldest first (empty unless logging was asked for). */
+  takeLogs(): Array<LogEntry>
   /** The response body as text when it was not JSON, for `APIError`. */
   get text(): string | null
+}
+
+/** The HTTP side of a successful call. */
+export declare class NativeResponse {
+  /** The HTTP status. */
+  get status(): number
+  /** The response headers. */
+  get headers(): Record<string, string>
+  /** The body as received (empty for event streams). */
+  body(): Buffer
+  /** The call's log records, oldest first (empty unless logging was asked for). */
+  takeLogs(): Array<LogEntry>
 }
 
 /** Panics on purpose, so tests can prove a Rust panic reaches JS as an error, not a crash. */
@@ -74,6 +110,34 @@ export interface EmulatorOptions {
   host?: string
   /** Interval of `sse_heartbeat` events in milliseconds; default 5000. */
   heartbeatMs?: number
+}
+
+/** Lower-level detail of an application error. */
+export interface ErrorDetail {
+  /** Lower-level error code providing more specific detail. */
+  code?: string
+  /** Further detail about the error. */
+  message?: string
+}
+
+/** An error event from the application. */
+export interface ErrorEvent {
+  error: ErrorModel
+  /** Event type identifier (always "error"). */
+  event: 'error'
+  /** Time the error occurred. */
+  timestamp: string
+}
+
+/** An application error. */
+export interface ErrorModel {
+  /** Application-specific error code (machine-readable). */
+  code: string
+  /** Human-readable error description for debugging. */
+  message: string
+  /** Additional error details (for multiple errors). */
+  details?: Array<ErrorDetail>
+  inner_error?: ErrorDetail
 }
 
 /**
@@ -97,6 +161,14 @@ export interface FaultSpec {
   drop?: boolean
   /** How many matching requests it applies to; default 1. */
   times?: number
+}
+
+/** Heartbeat event sent periodically to keep the connection alive. */
+export interface HeartbeatEvent {
+  /** Event type identifier (always "sse_heartbeat"). */
+  event: 'sse_heartbeat'
+  /** Time the heartbeat was sent. */
+  timestamp: string
 }
 
 /** An invocation, with every field the server sent (fields newer than this version too). */
@@ -126,6 +198,106 @@ export interface Invocation {
   version: string
 }
 
+/**
+ * A browser session created within an invocation. The API sends more optional fields than
+ * these; every one of them is passed through.
+ */
+export interface InvocationBrowser {
+  /** Websocket URL for Chrome DevTools Protocol connections to the browser session. */
+  cdp_ws_url: string
+  /** When the browser session was created. */
+  created_at: string
+  /** Whether the browser session is running in headless mode. */
+  headless: boolean
+  /** Unique identifier for the browser session. */
+  session_id: string
+  /** Whether the browser session is running in stealth mode. */
+  stealth: boolean
+  /** The number of seconds of inactivity before the browser session is terminated. */
+  timeout_seconds: number
+  /** Websocket URL for WebDriver BiDi connections to the browser session. */
+  webdriver_ws_url: string
+  /** Remote URL for live viewing the browser session (non-headless only). */
+  browser_live_view_url?: string
+  /** Human-readable name of the browser session. */
+  name?: string
+}
+
+/** Body of `client.invocations.create(params)`. */
+export interface InvocationCreateParams {
+  /** Name of the action to invoke. */
+  action_name: string
+  /** Name of the application. */
+  app_name: string
+  /** Version of the application. */
+  version: string
+  /** If true, invoke asynchronously: the API answers with status `queued`. */
+  async?: boolean
+  /** Timeout in seconds for async invocations (10 to 3600). */
+  async_timeout_seconds?: number
+  /** Input data for the action, sent as a JSON string. */
+  payload?: string
+}
+
+/** What `client.invocations.create()` resolves to. */
+export interface InvocationCreateResponse {
+  /** ID of the invocation. */
+  id: string
+  /** Name of the action invoked. */
+  action_name: string
+  /** Status of the invocation. */
+  status: InvocationStatus
+  /** The return value of the action that was invoked, rendered as a JSON string. */
+  output?: string
+  /** Status reason. */
+  status_reason?: string
+}
+
+/** Query of `client.invocations.follow(id, params)`. */
+export interface InvocationFollowParams {
+  /** Show logs since the given time (RFC timestamps or durations like 5m). */
+  since?: string
+}
+
+/** What `client.invocations.listBrowsers()` resolves to. */
+export interface InvocationListBrowsersResponse {
+  browsers: Array<InvocationBrowser>
+}
+
+/** Query of `client.invocations.list(params)`. */
+export interface InvocationListParams {
+  /** Filter results by action name. */
+  action_name?: string
+  /** Filter results by application name. */
+  app_name?: string
+  /** Filter results by deployment ID. */
+  deployment_id?: string
+  /** Search invocations by ID, app name, or action name. */
+  query?: string
+  /**
+   * Show invocations that have started since the given time (RFC timestamps or durations
+   * like 5m).
+   */
+  since?: string
+  /** Filter results by invocation status. */
+  status?: InvocationStatus
+  /** Filter results by application version. */
+  version?: string
+  /** Limit the number of items per page. */
+  limit?: number
+  /** Offset of the first item. */
+  offset?: number
+}
+
+/** An event representing the current state of an invocation. */
+export interface InvocationStateEvent {
+  /** Event type identifier (always "invocation_state"). */
+  event: 'invocation_state'
+  invocation: Invocation
+  /** Time the state was reported. */
+  timestamp: string
+}
+
 /** Status of an invocation. */
 export type InvocationStatus = 'queued' | 'running' | 'succeeded' | 'failed'
 
@@ -139,6 +311,22 @@ export interface InvocationUpdateParams {
 
 /** A status an update may set. */
 export type InvocationUpdateStatus = 'succeeded' | 'failed'
+
+/** One log record of a call. */
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error'
+  message: string
+}
+
+/** A log entry from the application. */
+export interface LogEvent {
+  /** Event type identifier (always "log"). */
+  event: 'log'
+  /** Log message text. */
+  message: string
+  /** Time the log entry was produced. */
+  timestamp: string
+}
 
 /** Client options after the JS layer has read the environment and normalised the headers. */
 export interface NativeClientOptions {
@@ -158,6 +346,8 @@ export interface NativeRequestOptions {
   timeout?: number
   maxRetries?: number
   headers?: Record<string, string | undefined | null>
+  /** Collect the call's log records (the client's level is debug or info). */
+  log?: boolean
 }
 
 /** Starts an emulator; rejects when it cannot listen. */

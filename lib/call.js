@@ -1,21 +1,29 @@
 'use strict';
-// Runs one native call: abort-signal wiring, and turning failures into error classes.
+// Runs one native call: abort-signal wiring, log records, and failures into error classes.
 
 const { CancelToken, NativeFailure } = require('../index.js');
+const { RawResult } = require('./api-promise');
 const { APIUserAbortError, errorFromFailure, internalError } = require('./errors');
+const { emitRecords } = require('./logging');
 
 /**
- * `invoke(nativeOptions, cancelToken)` starts the native call. The signal is watched with
- * addEventListener, so listeners the caller put on it keep working.
+ * Starts `invoke(nativeOptions, cancelToken)`, which resolves to `[data, NativeResponse]` or a
+ * NativeFailure, and resolves to a RawResult. The signal is watched with addEventListener, so
+ * the caller's own listeners keep working.
+ *
+ * @param {{ native: object | undefined, signal: AbortSignal | undefined }} request
+ * @param {{ logger: object, logLevel: string }} log
+ * @param {(data: unknown, native: object) => RawResult} [wrap] builds the result (streams)
  */
-async function callNative(invoke, { native, signal }) {
-  if (signal === undefined) return settle(await start(invoke, native, undefined));
+async function callNative(invoke, request, log, wrap = (data, native) => new RawResult(data, native)) {
+  const { native, signal } = request;
+  if (signal === undefined) return settle(await start(invoke, native, undefined), log, wrap);
   if (signal.aborted) throw new APIUserAbortError();
   const token = new CancelToken();
   const onAbort = () => token.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return settle(await start(invoke, native, token));
+    return settle(await start(invoke, native, token), log, wrap);
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
@@ -31,9 +39,14 @@ function start(invoke, native, token) {
   }
 }
 
-function settle(result) {
-  if (result instanceof NativeFailure) throw errorFromFailure(result);
-  return result;
+function settle(result, log, wrap) {
+  if (result instanceof NativeFailure) {
+    emitRecords(log.logger, log.logLevel, result.takeLogs());
+    throw errorFromFailure(result);
+  }
+  const [data, response] = result;
+  emitRecords(log.logger, log.logLevel, response.takeLogs());
+  return wrap(data, response);
 }
 
 module.exports = { callNative };

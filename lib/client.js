@@ -4,6 +4,7 @@
 const { NativeClient } = require('../index.js');
 const { KernelError, errorClasses } = require('./errors');
 const { Invocations } = require('./invocations');
+const { checkLogger, resolveLogLevel, wantsCallLogs } = require('./logging');
 const { checkObject, checkOptional, checkOptionalString, normalizeHeaders } = require('./validate');
 
 const ENVIRONMENTS = {
@@ -20,6 +21,8 @@ const CLIENT_OPTIONS = [
   'maxRetries',
   'defaultHeaders',
   'projectID',
+  'logLevel',
+  'logger',
 ];
 
 /** Like @onkernel/sdk: trimmed, and empty counts as unset. */
@@ -29,6 +32,7 @@ function readEnv(name) {
 
 class Kernel {
   #apiKey;
+  #options;
 
   /**
    * @param {import('./types').ClientOptions} [options]
@@ -42,6 +46,8 @@ class Kernel {
     checkOptional('timeout', given.timeout, 'number');
     checkOptional('maxRetries', given.maxRetries, 'number');
     const defaultHeaders = normalizeHeaders('defaultHeaders', given.defaultHeaders);
+    const logger = checkLogger(given.logger);
+    const logLevel = resolveLogLevel(given.logLevel, logger);
 
     const apiKey = given.apiKey === undefined ? readEnv('KERNEL_API_KEY') : given.apiKey;
     const baseURL = given.baseURL === undefined ? readEnv('KERNEL_BASE_URL') : given.baseURL;
@@ -63,14 +69,32 @@ class Kernel {
       throw new KernelError(cause.message);
     }
     this.#apiKey = apiKey;
+    this.#options = { ...given, apiKey, baseURL };
     /** The API root requests go to. */
     this.baseURL = baseURL || ENVIRONMENTS[given.environment ?? 'production'];
     /** Per-attempt timeout in milliseconds. */
     this.timeout = given.timeout ?? DEFAULT_TIMEOUT;
     /** Retries after the first attempt. */
     this.maxRetries = given.maxRetries ?? DEFAULT_MAX_RETRIES;
+    /** The logger calls are reported to (default `console`). */
+    this.logger = logger;
+    /** `'debug' | 'info' | 'warn' | 'error' | 'off'`. */
+    this.logLevel = logLevel;
+    const log = { logger, logLevel, wantsRecords: wantsCallLogs(logLevel) };
     /** Invoke actions and stream or query invocation status and events. */
-    this.invocations = new Invocations(native);
+    this.invocations = new Invocations(native, log);
+  }
+
+  /**
+   * A new client with these options over this one's; it shares the connection pool.
+   * @example const quick = client.withOptions({ timeout: 5_000, maxRetries: 0 });
+   */
+  withOptions(options) {
+    const overrides = checkObject('options', options, CLIENT_OPTIONS);
+    const merged = { ...this.#options, ...overrides };
+    // A new baseURL or environment replaces the old choice of URL.
+    if ('environment' in overrides && !('baseURL' in overrides)) merged.baseURL = null;
+    return new this.constructor(merged);
   }
 
   /** The API key; a getter, so `util.inspect(client)` and `JSON.stringify` never show it. */

@@ -1,20 +1,54 @@
 //! The native client class: one method per API call, each converting and delegating.
 
-use kernel_core::{Client, InvocationUpdateParams as CoreUpdateParams};
-use napi::bindgen_prelude::PromiseRaw;
+use std::future::Future;
+
+use kernel_core::{Client, Error, Response};
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 
 use crate::cancel::CancelToken;
 use crate::convert::{client_options, request_options, NativeClientOptions, NativeRequestOptions};
-use crate::invocation::{InvocationToJs, InvocationUpdateParams};
+use crate::invocation::{InvocationToJs, PageToJs};
+use crate::json::Json;
 use crate::outcome::Outcome;
+use crate::params::{
+    InvocationCreateParams, InvocationFollowParams, InvocationListParams, InvocationUpdateParams,
+};
+use crate::response::{settle, Success};
+use crate::stream::NativeEventStream;
 
-/// The native half of `Kernel`. Its promises resolve to a value or a `NativeFailure`; they
-/// reject only if the binding itself fails.
+/// The native half of `Kernel`. Its promises resolve to `[data, NativeResponse]` or a
+/// `NativeFailure`; they reject only if the binding itself fails.
 #[napi]
 pub struct NativeClient {
     inner: Client,
+}
+
+type Call<'env, T> = napi::Result<PromiseRaw<'env, Outcome<Success<T>>>>;
+
+/// Runs `call` on the runtime with the converted request options, and settles it with the
+/// data converted by `convert` on the way out.
+fn spawn<'env, D, T, Fut>(
+    env: &'env Env,
+    options: Option<NativeRequestOptions>,
+    cancel: Option<&CancelToken>,
+    call: impl FnOnce(kernel_core::RequestOptions) -> Fut + Send + 'static,
+    convert: impl FnOnce(D) -> T + Send + 'static,
+) -> Call<'env, T>
+where
+    D: Send + 'static,
+    T: ToNapiValue + Send + 'static,
+    Fut: Future<Output = Result<Response<D>, Error>> + Send + 'static,
+{
+    let (options, logs) = request_options(options, cancel.map(|token| token.token.clone()));
+    env.spawn_future(async move {
+        let result = match options {
+            Ok(options) => call(options).await,
+            Err(error) => Err(error),
+        };
+        Ok(settle(result, &logs, convert))
+    })
 }
 
 #[napi]
@@ -28,8 +62,58 @@ impl NativeClient {
         Ok(NativeClient { inner })
     }
 
+    /// `POST /invocations`.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<[InvocationCreateResponse, NativeResponse] | NativeFailure>"
+    )]
+    pub fn create_invocation<'env>(
+        &self,
+        env: &'env Env,
+        params: InvocationCreateParams,
+        options: Option<NativeRequestOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> Call<'env, Json> {
+        let client = self.inner.clone();
+        spawn(
+            env,
+            options,
+            cancel,
+            move |options| async move {
+                let params = params.try_into()?;
+                client.invocations().create(&params, &options).await
+            },
+            |created| Json(serde_json::to_value(created).unwrap_or_default()),
+        )
+    }
+
+    /// `GET /invocations/{id}`.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<[Invocation, NativeResponse] | NativeFailure>"
+    )]
+    pub fn retrieve_invocation<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        options: Option<NativeRequestOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> Call<'env, InvocationToJs> {
+        let client = self.inner.clone();
+        spawn(
+            env,
+            options,
+            cancel,
+            move |options| async move { client.invocations().retrieve(&id, &options).await },
+            InvocationToJs,
+        )
+    }
+
     /// `PATCH /invocations/{id}`.
-    #[napi(catch_unwind, ts_return_type = "Promise<Invocation | NativeFailure>")]
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<[Invocation, NativeResponse] | NativeFailure>"
+    )]
     pub fn update_invocation<'env>(
         &self,
         env: &'env Env,
@@ -37,20 +121,119 @@ impl NativeClient {
         params: InvocationUpdateParams,
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<InvocationToJs>>> {
+    ) -> Call<'env, InvocationToJs> {
         let client = self.inner.clone();
-        let cancel = cancel.map(|token| token.token.clone());
-        env.spawn_future(async move {
-            let result = async {
-                let params = CoreUpdateParams {
-                    status: params.status.parse()?,
-                    output: params.output,
-                };
-                let options = request_options(options, cancel)?;
+        spawn(
+            env,
+            options,
+            cancel,
+            move |options| async move {
+                let params = params.try_into()?;
                 client.invocations().update(&id, &params, &options).await
-            };
-            Ok(Outcome::from(result.await.map(InvocationToJs)))
-        })
+            },
+            InvocationToJs,
+        )
+    }
+
+    /// `GET /invocations`: one page.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null }, NativeResponse] | NativeFailure>"
+    )]
+    pub fn list_invocations<'env>(
+        &self,
+        env: &'env Env,
+        params: InvocationListParams,
+        options: Option<NativeRequestOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> Call<'env, PageToJs> {
+        let client = self.inner.clone();
+        spawn(
+            env,
+            options,
+            cancel,
+            move |options| async move {
+                let params = params.try_into()?;
+                client.invocations().list(&params, &options).await
+            },
+            |page| PageToJs {
+                items: page.items,
+                has_more: page.has_more,
+                next_offset: page.next_offset,
+            },
+        )
+    }
+
+    /// `GET /invocations/{id}/events`: resolves once the stream is open.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<[NativeEventStream, NativeResponse] | NativeFailure>"
+    )]
+    pub fn follow_invocation<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        params: InvocationFollowParams,
+        options: Option<NativeRequestOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> Call<'env, NativeEventStream> {
+        let client = self.inner.clone();
+        spawn(
+            env,
+            options,
+            cancel,
+            move |options| async move {
+                client
+                    .invocations()
+                    .follow(&id, &params.into(), &options)
+                    .await
+            },
+            NativeEventStream::new,
+        )
+    }
+
+    /// `GET /invocations/{id}/browsers`.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<[InvocationListBrowsersResponse, NativeResponse] | NativeFailure>"
+    )]
+    pub fn list_invocation_browsers<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        options: Option<NativeRequestOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> Call<'env, Json> {
+        let client = self.inner.clone();
+        spawn(
+            env,
+            options,
+            cancel,
+            move |options| async move { client.invocations().list_browsers(&id, &options).await },
+            |browsers| Json(serde_json::to_value(browsers).unwrap_or_default()),
+        )
+    }
+
+    /// `DELETE /invocations/{id}/browsers`.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<[undefined, NativeResponse] | NativeFailure>"
+    )]
+    pub fn delete_invocation_browsers<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        options: Option<NativeRequestOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> Call<'env, ()> {
+        let client = self.inner.clone();
+        spawn(
+            env,
+            options,
+            cancel,
+            move |options| async move { client.invocations().delete_browsers(&id, &options).await },
+            |()| (),
+        )
     }
 }
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 use kernel_core::{CancellationToken, ClientOptions, Error, RequestOptions};
 use napi_derive::napi;
 
+use crate::response::LogSink;
+
 /// Client options after the JS layer has read the environment and normalised the headers.
 #[napi(object, object_to_js = false)]
 pub struct NativeClientOptions {
@@ -31,6 +33,8 @@ pub struct NativeRequestOptions {
     #[napi(js_name = "maxRetries")]
     pub max_retries: Option<f64>,
     pub headers: Option<HashMap<String, Option<String>>>,
+    /// Collect the call's log records (the client's level is debug or info).
+    pub log: Option<bool>,
 }
 
 /// The User-Agent names this package, not the core crate.
@@ -58,16 +62,28 @@ pub fn client_options(options: NativeClientOptions) -> Result<ClientOptions, Err
     })
 }
 
+/// Core options for one call, and the sink its log records go to.
 pub fn request_options(
     options: Option<NativeRequestOptions>,
     cancel: Option<CancellationToken>,
-) -> Result<RequestOptions, Error> {
+) -> (Result<RequestOptions, Error>, LogSink) {
     let Some(options) = options else {
-        return Ok(RequestOptions {
+        let options = RequestOptions {
             cancel,
             ..RequestOptions::default()
-        });
+        };
+        return (Ok(options), LogSink::new(false));
     };
+    let logs = LogSink::new(options.log == Some(true));
+    let converted = convert_request_options(options, cancel, &logs);
+    (converted, logs)
+}
+
+fn convert_request_options(
+    options: NativeRequestOptions,
+    cancel: Option<CancellationToken>,
+    logs: &LogSink,
+) -> Result<RequestOptions, Error> {
     Ok(RequestOptions {
         timeout: options
             .timeout
@@ -79,6 +95,7 @@ pub fn request_options(
             .transpose()?,
         headers: options.headers.unwrap_or_default().into_iter().collect(),
         cancel,
+        observer: logs.observer(),
     })
 }
 

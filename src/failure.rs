@@ -8,6 +8,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::json::Json;
+use crate::response::{headers_to_record, LogEntry};
 
 /// A failed call, as data. `kind` names the public error class.
 #[napi]
@@ -18,6 +19,7 @@ pub struct NativeFailure {
     headers: Option<HashMap<String, String>>,
     body: Option<Value>,
     text: Option<String>,
+    logs: Vec<LogEntry>,
 }
 
 #[napi]
@@ -56,10 +58,23 @@ impl NativeFailure {
         self.body.clone().map(Json)
     }
 
+    /// The call's log records, oldest first (empty unless logging was asked for).
+    #[napi]
+    pub fn take_logs(&mut self) -> Vec<LogEntry> {
+        std::mem::take(&mut self.logs)
+    }
+
     /// The response body as text when it was not JSON, for `APIError`.
     #[napi(getter)]
     pub fn text(&self) -> Option<String> {
         self.text.clone()
+    }
+}
+
+impl NativeFailure {
+    pub fn with_logs(mut self, logs: Vec<LogEntry>) -> Self {
+        self.logs = logs;
+        self
     }
 }
 
@@ -73,38 +88,21 @@ impl From<Error> for NativeFailure {
             _ => "KernelError",
         };
         let message = error.to_string();
-        match error {
-            Error::Api(api) => {
-                let mut headers: HashMap<String, String> = HashMap::new();
-                for (name, value) in &api.headers {
-                    // Byte-for-char (Latin-1), as fetch's `Headers` reads them: a lossy UTF-8
-                    // decode could yield characters `new Headers()` refuses.
-                    let value: String = value.as_bytes().iter().map(|&b| char::from(b)).collect();
-                    headers
-                        .entry(name.as_str().to_owned())
-                        .and_modify(|joined| {
-                            joined.push_str(", ");
-                            joined.push_str(&value);
-                        })
-                        .or_insert(value);
-                }
-                NativeFailure {
-                    kind,
-                    message,
-                    status: Some(u32::from(api.status.as_u16())),
-                    headers: Some(headers),
-                    body: api.body,
-                    text: api.text,
-                }
-            }
-            _ => NativeFailure {
-                kind,
-                message,
-                status: None,
-                headers: None,
-                body: None,
-                text: None,
-            },
+        let mut failure = NativeFailure {
+            kind,
+            message,
+            status: None,
+            headers: None,
+            body: None,
+            text: None,
+            logs: Vec::new(),
+        };
+        if let Error::Api(api) = error {
+            failure.status = Some(u32::from(api.status.as_u16()));
+            failure.headers = Some(headers_to_record(&api.headers));
+            failure.body = api.body;
+            failure.text = api.text;
         }
+        failure
     }
 }

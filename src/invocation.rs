@@ -21,16 +21,6 @@ pub enum InvocationUpdateStatus {
     Failed,
 }
 
-/// Body of `client.invocations.update(id, params)`.
-#[napi(object, object_to_js = false)]
-pub struct InvocationUpdateParams {
-    /// New status for the invocation.
-    #[napi(ts_type = "InvocationUpdateStatus")]
-    pub status: String,
-    /// Updated output of the invocation rendered as a JSON string.
-    pub output: Option<String>,
-}
-
 /// An invocation, with every field the server sent (fields newer than this version too).
 #[napi(object, object_from_js = false)]
 pub struct Invocation {
@@ -94,5 +84,40 @@ impl ToNapiValue for InvocationToJs {
             crate::json::define_fields(env, raw, &core.extra)?;
         }
         Ok(raw)
+    }
+}
+
+/// A page of invocations, with what the server said about the next page.
+pub struct PageToJs {
+    pub items: Vec<CoreInvocation>,
+    pub has_more: Option<bool>,
+    pub next_offset: Option<u64>,
+}
+
+impl ToNapiValue for PageToJs {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        let items = crate::json::array(
+            env,
+            value
+                .items
+                .into_iter()
+                .map(|invocation| InvocationToJs::to_napi_value(env, InvocationToJs(invocation))),
+        )?;
+        let has_more = match value.has_more {
+            Some(flag) => bool::to_napi_value(env, flag)?,
+            None => Null::to_napi_value(env, Null)?,
+        };
+        let next_offset = match value.next_offset {
+            Some(offset) => f64::to_napi_value(env, offset as f64)?,
+            None => Null::to_napi_value(env, Null)?,
+        };
+        crate::json::object(
+            env,
+            &[
+                ("items", items),
+                ("has_more", has_more),
+                ("next_offset", next_offset),
+            ],
+        )
     }
 }

@@ -57,18 +57,10 @@ pub unsafe fn define_fields(
 ) -> napi::Result<()> {
     let mut descriptors = Vec::with_capacity(fields.len());
     for (name, field) in fields {
-        descriptors.push(sys::napi_property_descriptor {
-            utf8name: std::ptr::null(),
-            name: <&str>::to_napi_value(env, name)?,
-            method: None,
-            getter: None,
-            setter: None,
-            value: to_js(env, field)?,
-            attributes: sys::PropertyAttributes::writable
-                | sys::PropertyAttributes::enumerable
-                | sys::PropertyAttributes::configurable,
-            data: std::ptr::null_mut(),
-        });
+        descriptors.push(data_property(
+            <&str>::to_napi_value(env, name)?,
+            to_js(env, field)?,
+        ));
     }
     check_status!(sys::napi_define_properties(
         env,
@@ -76,4 +68,56 @@ pub unsafe fn define_fields(
         descriptors.len(),
         descriptors.as_ptr()
     ))
+}
+
+/// A JS array of the given values.
+pub unsafe fn array(
+    env: sys::napi_env,
+    items: impl ExactSizeIterator<Item = napi::Result<sys::napi_value>>,
+) -> napi::Result<sys::napi_value> {
+    let mut array = std::ptr::null_mut();
+    check_status!(sys::napi_create_array_with_length(
+        env,
+        items.len(),
+        &mut array
+    ))?;
+    for (index, item) in items.enumerate() {
+        check_status!(sys::napi_set_element(env, array, index as u32, item?))?;
+    }
+    Ok(array)
+}
+
+/// A plain JS object with the given named fields, as own data properties.
+pub unsafe fn object(
+    env: sys::napi_env,
+    fields: &[(&str, sys::napi_value)],
+) -> napi::Result<sys::napi_value> {
+    let mut object = std::ptr::null_mut();
+    check_status!(sys::napi_create_object(env, &mut object))?;
+    let mut descriptors = Vec::with_capacity(fields.len());
+    for (name, value) in fields {
+        descriptors.push(data_property(<&str>::to_napi_value(env, name)?, *value));
+    }
+    check_status!(sys::napi_define_properties(
+        env,
+        object,
+        descriptors.len(),
+        descriptors.as_ptr()
+    ))?;
+    Ok(object)
+}
+
+fn data_property(name: sys::napi_value, value: sys::napi_value) -> sys::napi_property_descriptor {
+    sys::napi_property_descriptor {
+        utf8name: std::ptr::null(),
+        name,
+        method: None,
+        getter: None,
+        setter: None,
+        value,
+        attributes: sys::PropertyAttributes::writable
+            | sys::PropertyAttributes::enumerable
+            | sys::PropertyAttributes::configurable,
+        data: std::ptr::null_mut(),
+    }
 }

@@ -13,3 +13,7 @@ mod failure;
 mod invocation;
 mod json;
 mod outcome;
+mod params;
+mod response;
+mod stream;
+mod types;

@@ -39,6 +39,10 @@ pub enum Error {
     /// The caller cancelled the request.
     #[error("Request was aborted.")]
     Aborted,
+    /// An event stream broke its format: bad framing, bad UTF-8, an oversize or malformed
+    /// event.
+    #[error("Malformed event stream: {0}")]
+    Stream(String),
     /// A success status came with a body that is not the documented JSON.
     #[error("Could not parse the response body (HTTP {status}) as {expected}: {reason}")]
     Decode {

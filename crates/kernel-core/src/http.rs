@@ -1,23 +1,26 @@
-//! The transport: one shared connection pool, per-attempt timeouts, retries and cancellation.
+//! The transport: one shared connection pool, per-attempt timeouts, retries, cancellation and
+//! log records.
 
 use std::fmt;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use http::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, Method, StatusCode};
 use tokio_util::sync::CancellationToken;
 
 use crate::client::Client;
 use crate::config::check_timeout;
 use crate::error::{ApiError, Error};
+use crate::log::{new_log_id, LogLevel, Observer};
 use crate::retry::{retry_delay, should_retry};
 
 /// Settings for one call; unset fields take the client's.
 #[derive(Clone, Default)]
 pub struct RequestOptions {
-    /// Per-attempt timeout, replacing the client's.
+    /// Per-attempt timeout, replacing the client's. For event streams it also bounds the
+    /// silence between two reads.
     pub timeout: Option<Duration>,
     /// Retries after the first attempt, replacing the client's.
     pub max_retries: Option<u32>,
@@ -25,6 +28,8 @@ pub struct RequestOptions {
     pub headers: Vec<(String, Option<String>)>,
     /// Cancelling this token ends the call with [`Error::Aborted`] and drops its connection.
     pub cancel: Option<CancellationToken>,
+    /// Receives this call's log records (request, response, retries, failure).
+    pub observer: Option<Observer>,
 }
 
 impl fmt::Debug for RequestOptions {
@@ -36,7 +41,44 @@ impl fmt::Debug for RequestOptions {
             .field("max_retries", &self.max_retries)
             .field("headers", &names)
             .field("cancel", &self.cancel.is_some())
+            .field("observer", &self.observer.is_some())
             .finish()
+    }
+}
+
+/// A decoded answer with what came with it: status, headers and the raw body.
+#[derive(Clone, Debug)]
+pub struct Response<T> {
+    /// The decoded body.
+    pub data: T,
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body as received (empty for event streams).
+    pub body: Bytes,
+}
+
+impl<T> Response<T> {
+    /// The `x-request-id` the server gave this response, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok())
+    }
+
+    /// The decoded body alone.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    pub(crate) fn with_data<U>(self, data: U) -> Response<U> {
+        Response {
+            data,
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+        }
     }
 }
 
@@ -45,15 +87,31 @@ impl fmt::Debug for RequestOptions {
 pub(crate) struct RequestSpec {
     pub method: Method,
     pub path: String,
+    pub query: Vec<(&'static str, String)>,
     pub body: Option<Bytes>,
+    pub accept: Option<&'static str>,
 }
 
-/// A complete answer with a success status.
-pub(crate) struct RawResponse {
-    pub status: StatusCode,
-    #[allow(dead_code)] // read by the raw-response API of a later issue
-    pub headers: HeaderMap,
-    pub body: Bytes,
+impl RequestSpec {
+    pub fn new(method: Method, path: String) -> Self {
+        RequestSpec {
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            accept: None,
+        }
+    }
+}
+
+/// A success answer whose body was read whole.
+pub(crate) type RawResponse = Response<()>;
+
+/// A success answer whose body is still on the wire.
+pub(crate) struct StreamingResponse {
+    pub head: RawResponse,
+    pub body: reqwest::Response,
+    pub timeout: Duration,
 }
 
 /// Building a reqwest client loads the root certificates (milliseconds and ~100 KB each), so
@@ -73,7 +131,7 @@ pub(crate) fn shared_http_client() -> Result<reqwest::Client, Error> {
         .map_err(Error::Config)
 }
 
-/// Parses `(name, value)` pairs given by a caller into headers, naming `field` on failure.
+/// Parses a `(name, value)` pair given by a caller into a header, naming `field` on failure.
 /// A value is never echoed: it may be a credential.
 pub(crate) fn parse_header(
     field: &'static str,
@@ -117,23 +175,113 @@ pub(crate) fn apply_headers(
     Ok(())
 }
 
+/// Header names and values for a debug log, with credentials hidden.
+fn redacted(headers: &HeaderMap) -> String {
+    let shown: Vec<String> = headers
+        .iter()
+        .map(|(name, value)| {
+            let secret =
+                name == AUTHORIZATION || value.is_sensitive() || name.as_str().contains("api-key");
+            let value = if secret {
+                "***"
+            } else {
+                value.to_str().unwrap_or("<binary>")
+            };
+            format!("{name}: {value}")
+        })
+        .collect();
+    shown.join(", ")
+}
+
+/// One call's log context; a no-op without an observer.
+struct CallLog<'a> {
+    observer: Option<&'a Observer>,
+    id: String,
+    method: &'a Method,
+    url: &'a reqwest::Url,
+}
+
+impl CallLog<'_> {
+    fn emit(&self, level: LogLevel, message: impl FnOnce() -> String) {
+        if let Some(observer) = self.observer {
+            observer.emit(
+                level,
+                format!("[{}] {} {} {}", self.id, self.method, self.url, message()),
+            );
+        }
+    }
+}
+
+/// Whether an attempt reads the whole body or leaves it for a stream.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BodyMode {
+    Whole,
+    Streamed,
+}
+
+enum Attempt {
+    Whole(RawResponse),
+    Streamed(RawResponse, reqwest::Response),
+}
+
+impl Attempt {
+    fn head(&self) -> &RawResponse {
+        match self {
+            Attempt::Whole(head) | Attempt::Streamed(head, _) => head,
+        }
+    }
+}
+
 impl Client {
-    /// Sends `spec` until it succeeds, fails for good, runs out of retries or is cancelled.
+    /// Sends `spec` and reads the whole answer, retrying as the policy allows.
     pub(crate) async fn execute(
         &self,
         spec: RequestSpec,
         options: &RequestOptions,
     ) -> Result<RawResponse, Error> {
-        let timeout = match options.timeout {
-            Some(timeout) => check_timeout("timeout", timeout)?,
-            None => self.inner.timeout,
-        };
+        match self.execute_mode(spec, options, BodyMode::Whole).await? {
+            Attempt::Whole(response) => Ok(response),
+            Attempt::Streamed(head, _) => Ok(head),
+        }
+    }
+
+    /// Sends `spec` and returns once a success status and headers arrived; the body is left
+    /// for the caller to read. Only reaching the headers is retried.
+    pub(crate) async fn execute_streaming(
+        &self,
+        spec: RequestSpec,
+        options: &RequestOptions,
+    ) -> Result<StreamingResponse, Error> {
+        let timeout = self.effective_timeout(options)?;
+        match self.execute_mode(spec, options, BodyMode::Streamed).await? {
+            Attempt::Streamed(head, body) => Ok(StreamingResponse {
+                head,
+                body,
+                timeout,
+            }),
+            Attempt::Whole(_) => Err(Error::Stream("the response has no body to stream".into())),
+        }
+    }
+
+    fn effective_timeout(&self, options: &RequestOptions) -> Result<Duration, Error> {
+        match options.timeout {
+            Some(timeout) => check_timeout("timeout", timeout),
+            None => Ok(self.inner.timeout),
+        }
+    }
+
+    async fn execute_mode(
+        &self,
+        spec: RequestSpec,
+        options: &RequestOptions,
+        mode: BodyMode,
+    ) -> Result<Attempt, Error> {
+        let timeout = self.effective_timeout(options)?;
         let max_retries = options.max_retries.unwrap_or(self.inner.max_retries);
-        let headers = self.request_headers(&options.headers, spec.body.is_some())?;
-        let url = format!("{}{}", self.inner.base_url, spec.path);
-        let url = reqwest::Url::parse(&url)
-            .map_err(|err| Error::Config(format!("Could not build the URL {url:?}: {err}")))?;
-        let attempts = self.send_with_retries(&spec, url, headers, timeout, max_retries);
+        let headers = self.request_headers(&spec, &options.headers)?;
+        let url = self.url(&spec)?;
+        let attempts =
+            self.send_with_retries(&spec, &url, headers, timeout, max_retries, mode, options);
         match &options.cancel {
             None => attempts.await,
             Some(token) if token.is_cancelled() => Err(Error::Aborted),
@@ -145,51 +293,126 @@ impl Client {
         }
     }
 
+    fn url(&self, spec: &RequestSpec) -> Result<reqwest::Url, Error> {
+        let raw = format!("{}{}", self.inner.base_url, spec.path);
+        let mut url = reqwest::Url::parse(&raw)
+            .map_err(|err| Error::Config(format!("Could not build the URL {raw:?}: {err}")))?;
+        if !spec.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(
+                spec.query
+                    .iter()
+                    .map(|(name, value)| (*name, value.as_str())),
+            );
+        }
+        Ok(url)
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn send_with_retries(
         &self,
         spec: &RequestSpec,
-        url: reqwest::Url,
+        url: &reqwest::Url,
         headers: HeaderMap,
         timeout: Duration,
         max_retries: u32,
-    ) -> Result<RawResponse, Error> {
+        mode: BodyMode,
+        options: &RequestOptions,
+    ) -> Result<Attempt, Error> {
+        let log = CallLog {
+            observer: options.observer.as_ref(),
+            id: if options.observer.is_some() {
+                new_log_id()
+            } else {
+                String::new()
+            },
+            method: &spec.method,
+            url,
+        };
         let mut retries_done = 0;
         loop {
-            let attempt = self.send_once(spec, url.clone(), headers.clone());
+            log.emit(LogLevel::Debug, || {
+                format!(
+                    "sending request (attempt {} of {}; headers: {})",
+                    retries_done + 1,
+                    max_retries + 1,
+                    redacted(&headers)
+                )
+            });
+            let started = Instant::now();
+            let attempt = self.send_once(spec, url.clone(), headers.clone(), mode);
             let outcome = tokio::time::timeout(timeout, attempt)
                 .await
                 .unwrap_or(Err(Error::Timeout));
+            let remaining = max_retries - retries_done;
             let retry_after = match outcome {
-                Ok(response) if response.status.is_success() => return Ok(response),
-                Ok(response) => {
-                    if retries_done >= max_retries
-                        || !should_retry(response.status, &response.headers)
-                    {
+                Ok(attempt) if attempt.head().status.is_success() => {
+                    log.emit(LogLevel::Debug, || {
+                        format!(
+                            "succeeded with status {} in {} ms",
+                            attempt.head().status.as_u16(),
+                            started.elapsed().as_millis()
+                        )
+                    });
+                    return Ok(attempt);
+                }
+                Ok(attempt) => {
+                    let head = match attempt {
+                        Attempt::Whole(head) | Attempt::Streamed(head, _) => head,
+                    };
+                    let status = head.status.as_u16();
+                    if remaining == 0 || !should_retry(head.status, &head.headers) {
+                        let why = if remaining == 0 {
+                            "no retries left"
+                        } else {
+                            "not retryable"
+                        };
+                        log.emit(LogLevel::Info, || {
+                            format!("failed with status {status} ({why})")
+                        });
                         return Err(Error::Api(Box::new(ApiError::new(
-                            response.status,
-                            response.headers,
-                            &response.body,
+                            head.status,
+                            head.headers,
+                            &head.body,
                         ))));
                     }
-                    retry_delay(Some(&response.headers), retries_done)
+                    let delay = retry_delay(Some(&head.headers), retries_done);
+                    log.emit(LogLevel::Info, || {
+                        format!(
+                            "answered {status} - retrying in {} ms, {remaining} attempts remaining",
+                            delay.as_millis()
+                        )
+                    });
+                    delay
                 }
-                Err(err) if retries_done < max_retries && err.is_retryable_transport() => {
-                    retry_delay(None, retries_done)
+                Err(err) if remaining > 0 && err.is_retryable_transport() => {
+                    let delay = retry_delay(None, retries_done);
+                    log.emit(LogLevel::Info, || {
+                        format!(
+                            "{err} - retrying in {} ms, {remaining} attempts remaining",
+                            delay.as_millis()
+                        )
+                    });
+                    delay
                 }
-                Err(err) => return Err(err),
+                Err(err) => {
+                    log.emit(LogLevel::Info, || format!("failed: {err}"));
+                    return Err(err);
+                }
             };
             tokio::time::sleep(retry_after).await;
             retries_done += 1;
         }
     }
 
-    /// One attempt: the request, the response head and the whole body.
+    /// One attempt: the request, the response head and, unless streamed, the whole body.
+    /// An error status always has its body read, for the error message.
     async fn send_once(
         &self,
         spec: &RequestSpec,
         url: reqwest::Url,
         headers: HeaderMap,
-    ) -> Result<RawResponse, Error> {
+        mode: BodyMode,
+    ) -> Result<Attempt, Error> {
         let mut request = reqwest::Request::new(spec.method.clone(), url);
         *request.headers_mut() = headers;
         if let Some(body) = &spec.body {
@@ -203,23 +426,37 @@ impl Client {
             .map_err(Error::from_transport)?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
+        if mode == BodyMode::Streamed && status.is_success() {
+            let head = Response {
+                data: (),
+                status,
+                headers,
+                body: Bytes::new(),
+            };
+            return Ok(Attempt::Streamed(head, response));
+        }
         let body = response.bytes().await.map_err(Error::from_transport)?;
-        Ok(RawResponse {
+        Ok(Attempt::Whole(Response {
+            data: (),
             status,
             headers,
             body,
-        })
+        }))
     }
 
-    /// The client's headers, then the body's content type, then the call's own headers.
+    /// The client's headers, then the body's content type and the call's accept type, then
+    /// the call's own headers.
     fn request_headers(
         &self,
+        spec: &RequestSpec,
         overrides: &[(String, Option<String>)],
-        has_body: bool,
     ) -> Result<HeaderMap, Error> {
         let mut headers = self.inner.default_headers.clone();
-        if has_body {
+        if spec.body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if let Some(accept) = spec.accept {
+            headers.insert(ACCEPT, HeaderValue::from_static(accept));
         }
         apply_headers("headers", &mut headers, overrides)?;
         Ok(headers)
@@ -230,13 +467,14 @@ impl RawResponse {
     /// Decodes the body as `T`; a body that is not `T` in JSON is [`Error::Decode`], never a
     /// half-filled value.
     pub(crate) fn json<T: serde::de::DeserializeOwned>(
-        &self,
+        self,
         expected: &'static str,
-    ) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|err| Error::Decode {
+    ) -> Result<Response<T>, Error> {
+        let data = serde_json::from_slice(&self.body).map_err(|err| Error::Decode {
             status: self.status.as_u16(),
             expected,
             reason: err.to_string(),
-        })
+        })?;
+        Ok(self.with_data(data))
     }
 }

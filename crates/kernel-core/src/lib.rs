@@ -12,7 +12,8 @@
 //! let invocation = client
 //!     .invocations()
 //!     .update("id", &params, &RequestOptions::default())
-//!     .await?;
+//!     .await?
+//!     .data;
 //! println!("{}", invocation.id);
 //! # Ok(())
 //! # }
@@ -21,16 +22,28 @@
 mod client;
 mod config;
 mod error;
+pub mod events;
 mod http;
 pub mod invocations;
+mod log;
 mod retry;
+mod sse;
+mod stream;
 mod url_path;
 
 pub use client::Client;
 pub use config::{ClientOptions, Environment, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT};
 pub use error::{ApiError, Error};
-pub use http::RequestOptions;
-pub use invocations::{Invocation, InvocationStatus, InvocationUpdateParams, UpdateStatus};
+pub use events::FollowEvent;
+pub use http::{RequestOptions, Response};
+pub use invocations::{
+    Browser, Invocation, InvocationCreateParams, InvocationCreateResponse, InvocationFollowParams,
+    InvocationListBrowsersResponse, InvocationListParams, InvocationStatus, InvocationUpdateParams,
+    Page, UpdateStatus,
+};
+pub use log::{LogLevel, LogRecord, Observer};
+pub use sse::{SseEvent, SseParser};
+pub use stream::{EventStream, MAX_EVENT_BYTES};
 pub use tokio_util::sync::CancellationToken;
 
 /// Version of this crate, sent in the default `User-Agent`.

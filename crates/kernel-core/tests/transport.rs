@@ -183,7 +183,8 @@ async fn sends_the_documented_request_and_keeps_every_field() {
         .invocations()
         .update("a/b ?#", &params, &RequestOptions::default())
         .await
-        .unwrap();
+        .unwrap()
+        .data;
     assert_eq!(invocation.id, "inv1");
     assert_eq!(invocation.status, InvocationStatus::Succeeded);
     assert_eq!(invocation.finished_at, Some(None));

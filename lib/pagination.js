@@ -1,0 +1,62 @@
+'use strict';
+// Offset pagination as in @onkernel/sdk: X-Has-More / X-Next-Offset, stop on offset 0 or
+// has-more false; `for await` walks every item, fetching the next page only when needed.
+
+const { APIPromise } = require('./api-promise');
+const { KernelError } = require('./errors');
+
+class OffsetPagination {
+  #fetchPage;
+
+  /**
+   * @param {{ items: unknown[], has_more: boolean | null, next_offset: number | null }} page
+   * @param {(offset: number) => PagePromise} fetchPage asks for the page at an offset
+   */
+  constructor(page, fetchPage) {
+    this.items = page.items;
+    this.has_more = page.has_more;
+    this.next_offset = page.next_offset;
+    this.#fetchPage = fetchPage;
+  }
+
+  getPaginatedItems() {
+    return this.items;
+  }
+
+  hasNextPage() {
+    if (this.items.length === 0 || this.has_more === false) return false;
+    return this.next_offset !== null && this.next_offset > 0;
+  }
+
+  getNextPage() {
+    if (!this.hasNextPage()) {
+      return Promise.reject(
+        new KernelError('No next page expected; please check `.hasNextPage()` before calling `.getNextPage()`.'),
+      );
+    }
+    return this.#fetchPage(this.next_offset);
+  }
+
+  async *iterPages() {
+    let page = this;
+    yield page;
+    while (page.hasNextPage()) {
+      page = await page.getNextPage();
+      yield page;
+    }
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for await (const page of this.iterPages()) yield* page.items;
+  }
+}
+
+/** Awaits to the first page; `for await` over it walks the items of every page. */
+class PagePromise extends APIPromise {
+  async *[Symbol.asyncIterator]() {
+    const page = await this;
+    yield* page;
+  }
+}
+
+module.exports = { OffsetPagination, PagePromise };

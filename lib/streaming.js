@@ -1,0 +1,64 @@
+'use strict';
+// Stream: the events of `follow()` as an async iterable. One native read per iteration step,
+// so a slow consumer slows the socket instead of growing a buffer.
+
+const { NativeFailure } = require('../index.js');
+const { errorFromFailure } = require('./errors');
+
+class Stream {
+  #native;
+  #iterated = false;
+
+  /**
+   * @param native the NativeEventStream
+   * @param {AbortController} controller aborting it closes the stream
+   */
+  constructor(native, controller) {
+    this.#native = native;
+    /** Abort to close the stream; a pending iteration rejects with APIUserAbortError. */
+    this.controller = controller;
+    controller.signal.addEventListener('abort', () => native.close(), { once: true });
+  }
+
+  async *[Symbol.asyncIterator]() {
+    if (this.#iterated) throw new Error('Cannot iterate over a consumed stream, use `.tee()` to split the stream.');
+    this.#iterated = true;
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await this.#native.next();
+        if (next === null) {
+          finished = true;
+          return;
+        }
+        if (next instanceof NativeFailure) {
+          finished = true;
+          throw errorFromFailure(next);
+        }
+        yield next;
+      }
+    } finally {
+      // `break`, `return` or a throw in the consumer's loop: close the connection.
+      if (!finished) this.#native.close();
+    }
+  }
+
+  /** The raw bytes of the stream, for `asResponse()`. */
+  toReadableStream() {
+    const native = this.#native;
+    this.#iterated = true;
+    return new ReadableStream({
+      async pull(controller) {
+        const chunk = await native.nextRaw();
+        if (chunk instanceof NativeFailure) controller.error(errorFromFailure(chunk));
+        else if (chunk === null) controller.close();
+        else controller.enqueue(new Uint8Array(chunk));
+      },
+      cancel() {
+        native.close();
+      },
+    });
+  }
+}
+
+module.exports = { Stream };

@@ -1,0 +1,145 @@
+//! What a successful call hands JS: `[data, NativeResponse]`, where the response carries the
+//! status, headers, raw body and log records for `withResponse()`, `asResponse()` and logging.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use http::HeaderMap;
+use kernel_core::{Error, LogRecord, Observer, Response};
+use napi::bindgen_prelude::{Buffer, ToNapiValue};
+use napi::sys;
+use napi_derive::napi;
+
+use crate::failure::NativeFailure;
+use crate::outcome::Outcome;
+
+/// One log record of a call.
+#[napi(object, object_from_js = false)]
+pub struct LogEntry {
+    #[napi(ts_type = "'debug' | 'info' | 'warn' | 'error'")]
+    pub level: &'static str,
+    pub message: String,
+}
+
+/// Collects a call's log records when the JS layer asked for them.
+#[derive(Clone, Default)]
+pub struct LogSink(Option<Arc<Mutex<Vec<LogRecord>>>>);
+
+impl LogSink {
+    pub fn new(enabled: bool) -> Self {
+        LogSink(enabled.then(Default::default))
+    }
+
+    pub fn observer(&self) -> Option<Observer> {
+        let records = self.0.clone()?;
+        Some(Observer::new(move |record| {
+            if let Ok(mut records) = records.lock() {
+                records.push(record);
+            }
+        }))
+    }
+
+    pub fn take(&self) -> Vec<LogEntry> {
+        let Some(records) = &self.0 else {
+            return Vec::new();
+        };
+        let records = match records.lock() {
+            Ok(mut records) => std::mem::take(&mut *records),
+            Err(_) => Vec::new(),
+        };
+        records
+            .into_iter()
+            .map(|record| LogEntry {
+                level: record.level.as_str(),
+                message: record.message,
+            })
+            .collect()
+    }
+}
+
+/// Header values as fetch's `Headers` reads them: one char per byte (Latin-1); repeated
+/// headers joined with `, `.
+pub fn headers_to_record(headers: &HeaderMap) -> HashMap<String, String> {
+    let mut record: HashMap<String, String> = HashMap::new();
+    for (name, value) in headers {
+        let value: String = value.as_bytes().iter().map(|&b| char::from(b)).collect();
+        record
+            .entry(name.as_str().to_owned())
+            .and_modify(|joined| {
+                joined.push_str(", ");
+                joined.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    record
+}
+
+/// The HTTP side of a successful call.
+#[napi]
+pub struct NativeResponse {
+    status: u16,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+    logs: Vec<LogEntry>,
+}
+
+#[napi]
+impl NativeResponse {
+    /// The HTTP status.
+    #[napi(getter)]
+    pub fn status(&self) -> u32 {
+        u32::from(self.status)
+    }
+
+    /// The response headers.
+    #[napi(getter)]
+    pub fn headers(&self) -> HashMap<String, String> {
+        headers_to_record(&self.headers)
+    }
+
+    /// The body as received (empty for event streams).
+    #[napi]
+    pub fn body(&self) -> Buffer {
+        Buffer::from(self.body.to_vec())
+    }
+
+    /// The call's log records, oldest first (empty unless logging was asked for).
+    #[napi]
+    pub fn take_logs(&mut self) -> Vec<LogEntry> {
+        std::mem::take(&mut self.logs)
+    }
+}
+
+/// `[data, response]`.
+pub struct Success<T> {
+    data: T,
+    response: NativeResponse,
+}
+
+impl<T: ToNapiValue> ToNapiValue for Success<T> {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        let data = T::to_napi_value(env, value.data)?;
+        let response = NativeResponse::to_napi_value(env, value.response)?;
+        crate::json::array(env, [Ok(data), Ok(response)].into_iter())
+    }
+}
+
+/// Turns a core result into what JS receives, converting the data with `convert`.
+pub fn settle<D, T>(
+    result: Result<Response<D>, Error>,
+    logs: &LogSink,
+    convert: impl FnOnce(D) -> T,
+) -> Outcome<Success<T>> {
+    match result {
+        Ok(response) => Outcome::Success(Success {
+            data: convert(response.data),
+            response: NativeResponse {
+                status: response.status.as_u16(),
+                headers: response.headers,
+                body: response.body,
+                logs: logs.take(),
+            },
+        }),
+        Err(error) => Outcome::Failure(NativeFailure::from(error).with_logs(logs.take())),
+    }
+}

@@ -1,0 +1,127 @@
+//! Result shapes that reach JS through serde (`crate::json`, which keeps unknown fields); these
+//! structs exist to generate their TypeScript declarations in `index.d.ts`, so they are never
+//! constructed here.
+#![allow(dead_code)]
+
+use napi_derive::napi;
+
+use crate::invocation::{Invocation, InvocationStatus};
+
+/// What `client.invocations.create()` resolves to.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct InvocationCreateResponse {
+    /// ID of the invocation.
+    pub id: String,
+    /// Name of the action invoked.
+    #[napi(js_name = "action_name")]
+    pub action_name: String,
+    /// Status of the invocation.
+    pub status: InvocationStatus,
+    /// The return value of the action that was invoked, rendered as a JSON string.
+    pub output: Option<String>,
+    /// Status reason.
+    #[napi(js_name = "status_reason")]
+    pub status_reason: Option<String>,
+}
+
+/// A browser session created within an invocation. The API sends more optional fields than
+/// these; every one of them is passed through.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct InvocationBrowser {
+    /// Websocket URL for Chrome DevTools Protocol connections to the browser session.
+    #[napi(js_name = "cdp_ws_url")]
+    pub cdp_ws_url: String,
+    /// When the browser session was created.
+    #[napi(js_name = "created_at")]
+    pub created_at: String,
+    /// Whether the browser session is running in headless mode.
+    pub headless: bool,
+    /// Unique identifier for the browser session.
+    #[napi(js_name = "session_id")]
+    pub session_id: String,
+    /// Whether the browser session is running in stealth mode.
+    pub stealth: bool,
+    /// The number of seconds of inactivity before the browser session is terminated.
+    #[napi(js_name = "timeout_seconds")]
+    pub timeout_seconds: f64,
+    /// Websocket URL for WebDriver BiDi connections to the browser session.
+    #[napi(js_name = "webdriver_ws_url")]
+    pub webdriver_ws_url: String,
+    /// Remote URL for live viewing the browser session (non-headless only).
+    #[napi(js_name = "browser_live_view_url")]
+    pub browser_live_view_url: Option<String>,
+    /// Human-readable name of the browser session.
+    pub name: Option<String>,
+}
+
+/// What `client.invocations.listBrowsers()` resolves to.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct InvocationListBrowsersResponse {
+    pub browsers: Vec<InvocationBrowser>,
+}
+
+/// A log entry from the application.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct LogEvent {
+    /// Event type identifier (always "log").
+    #[napi(ts_type = "'log'")]
+    pub event: String,
+    /// Log message text.
+    pub message: String,
+    /// Time the log entry was produced.
+    pub timestamp: String,
+}
+
+/// An event representing the current state of an invocation.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct InvocationStateEvent {
+    /// Event type identifier (always "invocation_state").
+    #[napi(ts_type = "'invocation_state'")]
+    pub event: String,
+    pub invocation: Invocation,
+    /// Time the state was reported.
+    pub timestamp: String,
+}
+
+/// Lower-level detail of an application error.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ErrorDetail {
+    /// Lower-level error code providing more specific detail.
+    pub code: Option<String>,
+    /// Further detail about the error.
+    pub message: Option<String>,
+}
+
+/// An application error.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ErrorModel {
+    /// Application-specific error code (machine-readable).
+    pub code: String,
+    /// Human-readable error description for debugging.
+    pub message: String,
+    /// Additional error details (for multiple errors).
+    pub details: Option<Vec<ErrorDetail>>,
+    #[napi(js_name = "inner_error")]
+    pub inner_error: Option<ErrorDetail>,
+}
+
+/// An error event from the application.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ErrorEvent {
+    pub error: ErrorModel,
+    /// Event type identifier (always "error").
+    #[napi(ts_type = "'error'")]
+    pub event: String,
+    /// Time the error occurred.
+    pub timestamp: String,
+}
+
+/// Heartbeat event sent periodically to keep the connection alive.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct HeartbeatEvent {
+    /// Event type identifier (always "sse_heartbeat").
+    #[napi(ts_type = "'sse_heartbeat'")]
+    pub event: String,
+    /// Time the heartbeat was sent.
+    pub timestamp: String,
+}
