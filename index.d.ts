@@ -57,7 +57,7 @@ export declare class NativeEmulator {
 /** An open event stream. `close()` (or garbage collection) closes its connection. */
 export declare class NativeEventStream {
   /** The next event, `null` at the end of the stream, or a failure. */
-  next(): Promise<InvocationFollowResponse | null | NativeFailure>
+  next(): Promise<LogEvent | InvocationStateEvent | ErrorEvent | HeartbeatEvent | null | NativeFailure>
   /** The next bytes exactly as received, `null` at the end, or a failure. */
   nextRaw(): Promise<Buffer | null | NativeFailure>
   /** Closes the connection; a pending `next()` resolves with an abort failure. */

@@ -6,12 +6,58 @@ import type {
   InvocationStatus,
   InvocationUpdateParams,
   InvocationUpdateStatus,
+  InvocationCreateParams,
+  InvocationCreateResponse,
+  InvocationListParams,
+  InvocationFollowParams,
+  InvocationBrowser,
+  InvocationListBrowsersResponse,
+  LogEvent,
+  InvocationStateEvent,
+  ErrorEvent,
+  ErrorModel,
+  ErrorDetail,
+  HeartbeatEvent,
 } from '../index.js';
 
-export type { Invocation, InvocationStatus, InvocationUpdateParams, InvocationUpdateStatus };
+export type {
+  Invocation,
+  InvocationStatus,
+  InvocationUpdateParams,
+  InvocationUpdateStatus,
+  InvocationCreateParams,
+  InvocationCreateResponse,
+  InvocationListParams,
+  InvocationFollowParams,
+  InvocationBrowser,
+  InvocationListBrowsersResponse,
+  LogEvent,
+  InvocationStateEvent,
+  ErrorEvent,
+  ErrorModel,
+  ErrorDetail,
+  HeartbeatEvent,
+};
 
 /** The result of `client.invocations.update()`, named as in @onkernel/sdk. */
 export type InvocationUpdateResponse = Invocation;
+/** The result of `client.invocations.retrieve()`, named as in @onkernel/sdk. */
+export type InvocationRetrieveResponse = Invocation;
+/** An item of `client.invocations.list()`, named as in @onkernel/sdk. */
+export type InvocationListResponse = Invocation;
+/** One event of `client.invocations.follow()`. */
+export type InvocationFollowResponse = LogEvent | InvocationStateEvent | ErrorEvent | HeartbeatEvent;
+
+/** `'debug' | 'info' | 'warn' | 'error' | 'off'`: the least severe level that is logged. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'off';
+
+/** Where log lines go; `console` by default. */
+export interface Logger {
+  debug(message: string, ...rest: unknown[]): void;
+  info(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
 
 /** Headers as a plain object, a `Headers` or `[name, value]` pairs; `null` removes a header. */
 export type HeadersLike =
@@ -45,6 +91,13 @@ export interface ClientOptions {
   defaultHeaders?: HeadersLike | undefined;
   /** Sent as `X-Kernel-Project-Id`. */
   projectID?: string | null | undefined;
+  /**
+   * Requests, responses and retries are logged at `debug`/`info` (credentials redacted).
+   * Defaults to `process.env['KERNEL_LOG']`, else `'warn'`.
+   */
+  logLevel?: LogLevel | undefined;
+  /** Defaults to `globalThis.console`. */
+  logger?: Logger | undefined;
 }
 
 export interface RequestOptions {
@@ -92,9 +145,71 @@ export declare class UnprocessableEntityError extends APIError<422, Headers> {}
 export declare class RateLimitError extends APIError<429, Headers> {}
 export declare class InternalServerError extends APIError<number, Headers> {}
 
+/**
+ * A promise of `T` that also gives the HTTP response, as in @onkernel/sdk.
+ */
+export declare class APIPromise<T> extends Promise<T> {
+  protected constructor();
+  /** The raw `Response` (status, headers, body). */
+  asResponse(): Promise<Response>;
+  /** The data, the raw `Response`, and the server's `x-request-id` (null when not sent). */
+  withResponse(): Promise<{ data: T; response: Response; request_id: string | null }>;
+}
+
+/** One page of an offset-paginated list. `for await` over it walks this and later pages. */
+export declare class OffsetPagination<Item> implements AsyncIterable<Item> {
+  private constructor();
+  items: Item[];
+  /** `X-Has-More`, or null when the server did not send it. */
+  has_more: boolean | null;
+  /** `X-Next-Offset`: the absolute offset of the next page, 0 on the last; null when absent. */
+  next_offset: number | null;
+  getPaginatedItems(): Item[];
+  hasNextPage(): boolean;
+  getNextPage(): Promise<OffsetPagination<Item>>;
+  iterPages(): AsyncGenerator<OffsetPagination<Item>>;
+  [Symbol.asyncIterator](): AsyncIterator<Item>;
+}
+
+/** A promise of the first page that can also be iterated for every item of every page. */
+export declare class PagePromise<Page extends OffsetPagination<Item>, Item>
+  extends APIPromise<Page>
+  implements AsyncIterable<Item>
+{
+  [Symbol.asyncIterator](): AsyncIterator<Item>;
+}
+
+/** Events as they arrive; the iteration ends when the server ends the stream. */
+export declare class Stream<Item> implements AsyncIterable<Item> {
+  private constructor();
+  /** Aborting it closes the stream. */
+  controller: AbortController;
+  [Symbol.asyncIterator](): AsyncIterator<Item>;
+  /** The raw bytes of the stream. */
+  toReadableStream(): ReadableStream<Uint8Array>;
+}
+
+export type InvocationListResponsesOffsetPagination = OffsetPagination<InvocationListResponse>;
+
 /** Invoke actions and stream or query invocation status and events. */
 export declare class Invocations {
   private constructor();
+  /**
+   * Invoke an action.
+   * @example
+   * ```ts
+   * const invocation = await client.invocations.create({ action_name: 'analyze', app_name: 'my-app', version: '1.0.0' });
+   * ```
+   */
+  create(params: InvocationCreateParams, options?: RequestOptions): APIPromise<InvocationCreateResponse>;
+  /**
+   * Get details about an invocation's status and output.
+   * @example
+   * ```ts
+   * const invocation = await client.invocations.retrieve('rr33xuugxj9h0bkf1rdt2bet');
+   * ```
+   */
+  retrieve(id: string, options?: RequestOptions): APIPromise<Invocation>;
   /**
    * Update an invocation's status or output. This can be used to cancel an invocation by
    * setting the status to "failed".
@@ -104,7 +219,49 @@ export declare class Invocations {
    * const invocation = await client.invocations.update('id', { status: 'succeeded' });
    * ```
    */
-  update(id: string, params: InvocationUpdateParams, options?: RequestOptions): Promise<Invocation>;
+  update(id: string, params: InvocationUpdateParams, options?: RequestOptions): APIPromise<Invocation>;
+  /**
+   * List invocations, newest first.
+   * @example
+   * ```ts
+   * for await (const invocation of client.invocations.list({ status: 'running' })) {
+   *   console.log(invocation.id);
+   * }
+   * ```
+   */
+  list(
+    params?: InvocationListParams | null,
+    options?: RequestOptions,
+  ): PagePromise<InvocationListResponsesOffsetPagination, InvocationListResponse>;
+  /**
+   * Stream an invocation's logs and state changes until it finishes.
+   * @example
+   * ```ts
+   * const stream = await client.invocations.follow('id');
+   * for await (const event of stream) if (event.event === 'invocation_state') console.log(event.invocation.status);
+   * ```
+   */
+  follow(
+    id: string,
+    params?: InvocationFollowParams | null,
+    options?: RequestOptions,
+  ): APIPromise<Stream<InvocationFollowResponse>>;
+  /**
+   * The invocation's active browser sessions.
+   * @example
+   * ```ts
+   * const { browsers } = await client.invocations.listBrowsers('id');
+   * ```
+   */
+  listBrowsers(id: string, options?: RequestOptions): APIPromise<InvocationListBrowsersResponse>;
+  /**
+   * Delete all browser sessions created within the invocation.
+   * @example
+   * ```ts
+   * await client.invocations.deleteBrowsers('id');
+   * ```
+   */
+  deleteBrowsers(id: string, options?: RequestOptions): APIPromise<void>;
 }
 
 /** API client for the Kernel API, backed by a Rust core. */
@@ -121,8 +278,18 @@ export declare class Kernel {
   readonly baseURL: string;
   readonly timeout: number;
   readonly maxRetries: number;
+  readonly logLevel: LogLevel;
+  readonly logger: Logger;
   /** Invoke actions and stream or query invocation status and events. */
   readonly invocations: Invocations;
+  /**
+   * A new client with these options over this one's; it shares the connection pool.
+   * @example
+   * ```ts
+   * const quick = client.withOptions({ timeout: 5_000, maxRetries: 0 });
+   * ```
+   */
+  withOptions(options: Partial<ClientOptions>): Kernel;
 
   static readonly Kernel: typeof Kernel;
   static readonly default: typeof Kernel;

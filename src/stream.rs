@@ -33,7 +33,7 @@ impl NativeEventStream {
     /// The next event, `null` at the end of the stream, or a failure.
     #[napi(
         catch_unwind,
-        ts_return_type = "Promise<InvocationFollowResponse | null | NativeFailure>"
+        ts_return_type = "Promise<LogEvent | InvocationStateEvent | ErrorEvent | HeartbeatEvent | null | NativeFailure>"
     )]
     pub fn next<'env>(
         &self,
