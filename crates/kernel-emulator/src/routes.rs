@@ -170,9 +170,12 @@ async fn create(State(state): State<Arc<AppState>>, body: Body) -> Result<Respon
         Some(_) => return Err(ApiError::bad_request("async must be a boolean")),
     };
     if let Some(timeout) = fields.get("async_timeout_seconds") {
-        if timeout.as_u64().is_none_or(|seconds| seconds == 0) {
+        if timeout
+            .as_u64()
+            .is_none_or(|seconds| !(10..=3600).contains(&seconds))
+        {
             return Err(ApiError::bad_request(
-                "async_timeout_seconds must be a positive integer",
+                "async_timeout_seconds must be an integer from 10 to 3600",
             ));
         }
     }
@@ -192,7 +195,13 @@ async fn create(State(state): State<Arc<AppState>>, body: Body) -> Result<Respon
     if let Some(reason) = &invocation.status_reason {
         answer["status_reason"] = json!(reason);
     }
-    Ok(Json(answer).into_response())
+    // Like the API: an async invocation is accepted (202), a sync one answered (200).
+    let status = if is_async {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(answer)).into_response())
 }
 
 async fn retrieve(

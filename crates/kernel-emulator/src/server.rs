@@ -162,10 +162,25 @@ async fn handle(
                 return Err(DropConnection);
             }
             if let Some(status) = fault.status {
-                return Ok(fault_response(&fault, status));
+                let mut response = fault_response(&fault, status);
+                if !response.headers().contains_key("x-request-id") {
+                    response.headers_mut().insert("x-request-id", request_id());
+                }
+                return Ok(response);
             }
         }
     }
-    let response = app.oneshot(request.map(Body::new)).await;
-    Ok(response.unwrap_or_else(|never| match never {}))
+    let mut response = app
+        .oneshot(request.map(Body::new))
+        .await
+        .unwrap_or_else(|never| match never {});
+    response.headers_mut().insert("x-request-id", request_id());
+    Ok(response)
+}
+
+/// Every answer carries an `x-request-id`, as the API's do.
+fn request_id() -> axum::http::HeaderValue {
+    let suffix: String = (0..20).map(|_| fastrand::alphanumeric()).collect();
+    axum::http::HeaderValue::try_from(format!("req_{suffix}"))
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static("req_unknown"))
 }
