@@ -95,7 +95,11 @@ async fn authenticate(
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "));
+        .and_then(|value| {
+            // The scheme name is case-insensitive (RFC 9110).
+            let value = value.as_bytes();
+            (value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ")).then(|| &value[7..])
+        });
     let valid = presented.is_some_and(|token| bool::from(token.ct_eq(state.api_key.as_bytes())));
     if !valid {
         return ApiError::new(

@@ -42,8 +42,8 @@ impl Default for EmulatorConfig {
     }
 }
 
-/// A running emulator. Dropping it without [`Emulator::close`] leaves it serving until the
-/// runtime ends.
+/// A running emulator. Dropping it stops it as [`Emulator::close`] does, without waiting for
+/// the connections to end.
 pub struct Emulator {
     address: SocketAddr,
     state: Arc<AppState>,
@@ -59,6 +59,12 @@ struct DropConnection;
 impl Emulator {
     /// Binds the listener and starts serving on the current tokio runtime.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        if config.heartbeat.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the heartbeat interval must be greater than zero",
+            ));
+        }
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let address = listener.local_addr()?;
         let api_key = config

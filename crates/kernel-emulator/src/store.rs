@@ -94,8 +94,9 @@ impl Store {
     }
 
     pub fn create(&self, request: CreateRequest) -> Invocation {
-        let started = time_format::now();
         let mut inner = self.lock();
+        // Stamped under the lock, so creation order and started_at agree.
+        let started = time_format::now();
         let id = loop {
             let id = new_id();
             if !inner.records.contains_key(&id) {
