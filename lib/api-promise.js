@@ -4,19 +4,22 @@
 
 /**
  * A settled call: its data and the native response (status, headers, raw body).
- * `toResponse` builds the WHATWG Response.
+ * `response()` builds the WHATWG Response for `withResponse()`, `rawResponse()` the one for
+ * `asResponse()`; they differ only for streams, whose body is either consumed as events or
+ * handed over as raw bytes.
  */
 class RawResult {
-  constructor(data, native, toResponse = defaultResponse) {
+  constructor(data, native, { response = plainResponse, rawResponse = response } = {}) {
     this.data = data;
     this.native = native;
-    this.toResponse = () => toResponse(native);
+    this.response = () => response(native);
+    this.rawResponse = () => rawResponse(native);
   }
 }
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
-function defaultResponse(native) {
+function plainResponse(native) {
   const status = native.status;
   const body = NULL_BODY_STATUSES.has(status) ? null : native.body();
   return new Response(body, { status, headers: native.headers });
@@ -56,13 +59,13 @@ class APIPromise extends Promise {
 
   /** The raw WHATWG `Response` (status, headers, body). */
   asResponse() {
-    return this.#raw.then((result) => result.toResponse());
+    return this.#raw.then((result) => result.rawResponse());
   }
 
   /** The data, the raw `Response`, and the server's `x-request-id` (or null). */
   withResponse() {
     return this.#raw.then((result) => {
-      const response = result.toResponse();
+      const response = result.response();
       return { data: result.data, response, request_id: response.headers.get('x-request-id') };
     });
   }

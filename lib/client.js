@@ -3,7 +3,10 @@
 
 const { NativeClient } = require('../index.js');
 const { KernelError, errorClasses } = require('./errors');
+const { APIPromise } = require('./api-promise');
 const { Invocations } = require('./invocations');
+const { OffsetPagination, PagePromise } = require('./pagination');
+const { Stream } = require('./streaming');
 const { checkLogger, resolveLogLevel, wantsCallLogs } = require('./logging');
 const { checkObject, checkOptional, checkOptionalString, normalizeHeaders } = require('./validate');
 
@@ -106,6 +109,6 @@ class Kernel {
 Kernel.DEFAULT_TIMEOUT = DEFAULT_TIMEOUT;
 Kernel.Kernel = Kernel;
 Kernel.default = Kernel;
-Object.assign(Kernel, errorClasses);
+Object.assign(Kernel, errorClasses, { APIPromise, PagePromise, OffsetPagination, Stream, Invocations });
 
 module.exports = { Kernel };

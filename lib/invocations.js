@@ -112,10 +112,7 @@ class Invocations {
         requestOptions,
         PagePromise,
         (page, native) =>
-          new RawResult(
-            new OffsetPagination(page, (offset) => fetchPage({ ...query, offset }, requestOptions)),
-            native,
-          ),
+          new RawResult(new OffsetPagination(page, (offset) => fetchPage({ ...query, offset }, requestOptions)), native),
       );
     return fetchPage(params ?? {}, options);
   }
@@ -126,8 +123,6 @@ class Invocations {
    * `error` and `sse_heartbeat` events; it ends when the invocation does.
    */
   follow(id, params, options) {
-    const controller = new AbortController();
-    const signal = options?.signal;
     return this.#call(
       () => {
         checkId(id);
@@ -139,13 +134,12 @@ class Invocations {
       options,
       APIPromise,
       (nativeStream, native) => {
-        const stream = new Stream(nativeStream, controller);
-        if (signal) {
-          if (signal.aborted) controller.abort();
-          else signal.addEventListener('abort', () => controller.abort(), { once: true });
-        }
-        return new RawResult(stream, native, (head) => {
-          return new Response(stream.toReadableStream(), { status: head.status, headers: head.headers });
+        const stream = new Stream(nativeStream, new AbortController(), options?.signal ?? undefined);
+        return new RawResult(stream, native, {
+          // withResponse(): the events are the body; the Response carries status and headers.
+          response: (head) => new Response(null, { status: head.status, headers: head.headers }),
+          // asResponse(): the raw event-stream bytes instead of events.
+          rawResponse: (head) => new Response(stream.toReadableStream(), { status: head.status, headers: head.headers }),
         });
       },
     );

@@ -17,4 +17,9 @@ export const {
   UnprocessableEntityError,
   RateLimitError,
   InternalServerError,
+  APIPromise,
+  PagePromise,
+  OffsetPagination,
+  Stream,
+  Invocations,
 } = Kernel;

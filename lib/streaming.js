@@ -8,16 +8,30 @@ const { errorFromFailure } = require('./errors');
 class Stream {
   #native;
   #iterated = false;
+  #closedByController = false;
 
   /**
    * @param native the NativeEventStream
-   * @param {AbortController} controller aborting it closes the stream
+   * @param {AbortController} controller aborting it closes the stream; the loop ends quietly
+   * @param {AbortSignal} [signal] the call's signal: aborting it makes the loop throw
+   *   APIUserAbortError, like every call aborted by its signal
    */
-  constructor(native, controller) {
+  constructor(native, controller, signal) {
     this.#native = native;
-    /** Abort to close the stream; a pending iteration rejects with APIUserAbortError. */
+    /** Abort to close the stream; a loop over it then ends (as in @onkernel/sdk). */
     this.controller = controller;
-    controller.signal.addEventListener('abort', () => native.close(), { once: true });
+    controller.signal.addEventListener(
+      'abort',
+      () => {
+        this.#closedByController = true;
+        native.close();
+      },
+      { once: true },
+    );
+    if (signal) {
+      if (signal.aborted) native.close();
+      else signal.addEventListener('abort', () => native.close(), { once: true });
+    }
   }
 
   async *[Symbol.asyncIterator]() {
@@ -33,6 +47,7 @@ class Stream {
         }
         if (next instanceof NativeFailure) {
           finished = true;
+          if (this.#closedByController && next.kind === 'APIUserAbortError') return;
           throw errorFromFailure(next);
         }
         yield next;

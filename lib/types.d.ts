@@ -307,4 +307,9 @@ export declare class Kernel {
   static readonly InternalServerError: typeof InternalServerError;
   static readonly PermissionDeniedError: typeof PermissionDeniedError;
   static readonly UnprocessableEntityError: typeof UnprocessableEntityError;
+  static readonly APIPromise: typeof APIPromise;
+  static readonly PagePromise: typeof PagePromise;
+  static readonly OffsetPagination: typeof OffsetPagination;
+  static readonly Stream: typeof Stream;
+  static readonly Invocations: typeof Invocations;
 }
