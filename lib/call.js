@@ -1,52 +1,62 @@
 'use strict';
 // Runs one native call: abort-signal wiring, log records, and failures into error classes.
+// This is the hot path of every call: it allocates as little as it can (one `then`, no async
+// functions unless a signal is given).
 
 const { CancelToken, NativeFailure } = require('../index.js');
 const { RawResult } = require('./api-promise');
 const { APIUserAbortError, errorFromFailure, internalError } = require('./errors');
 const { emitRecords } = require('./logging');
 
+const plainResult = (data, native) => new RawResult(data, native);
+
 /**
  * Starts `invoke(nativeOptions, cancelToken)`, which resolves to `[data, NativeResponse]` or a
- * NativeFailure, and resolves to a RawResult. The signal is watched with addEventListener, so
- * the caller's own listeners keep working.
+ * NativeFailure, and returns a promise of a RawResult. The signal is watched with
+ * addEventListener, so the caller's own listeners keep working.
  *
  * @param {{ native: object | undefined, signal: AbortSignal | undefined }} request
- * @param {{ logger: object, logLevel: string }} log
+ * @param {{ logger: object, logLevel: string, wantsRecords: boolean }} log
  * @param {(data: unknown, native: object) => RawResult} [wrap] builds the result (streams)
  */
-async function callNative(invoke, request, log, wrap = (data, native) => new RawResult(data, native)) {
+function callNative(invoke, request, log, wrap = plainResult) {
+  const settle = (result) => {
+    if (result instanceof NativeFailure) {
+      if (log.wantsRecords) emitRecords(log.logger, log.logLevel, result.takeLogs());
+      throw errorFromFailure(result);
+    }
+    if (log.wantsRecords) emitRecords(log.logger, log.logLevel, result[1].takeLogs());
+    return wrap(result[0], result[1]);
+  };
   const { native, signal } = request;
-  if (signal === undefined) return settle(await start(invoke, native, undefined), log, wrap);
-  if (signal.aborted) throw new APIUserAbortError();
+  if (signal === undefined) return start(invoke, native, undefined).then(settle);
+  if (signal.aborted) return Promise.reject(new APIUserAbortError());
   const token = new CancelToken();
   const onAbort = () => token.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    return settle(await start(invoke, native, token), log, wrap);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  const stopWatching = () => signal.removeEventListener('abort', onAbort);
+  return start(invoke, native, token).then(
+    (result) => {
+      stopWatching();
+      return settle(result);
+    },
+    (error) => {
+      stopWatching();
+      throw error;
+    },
+  );
 }
 
 function start(invoke, native, token) {
   try {
-    return invoke(native, token).catch((cause) => {
-      throw internalError(cause);
-    });
+    return invoke(native, token).catch(rethrowInternal);
   } catch (cause) {
     return Promise.reject(internalError(cause));
   }
 }
 
-function settle(result, log, wrap) {
-  if (result instanceof NativeFailure) {
-    emitRecords(log.logger, log.logLevel, result.takeLogs());
-    throw errorFromFailure(result);
-  }
-  const [data, response] = result;
-  emitRecords(log.logger, log.logLevel, response.takeLogs());
-  return wrap(data, response);
+function rethrowInternal(cause) {
+  throw internalError(cause);
 }
 
 module.exports = { callNative };

@@ -35,12 +35,15 @@ class Invocations {
 
   /** Runs a call whose arguments are checked by `prepare` first (a throw there sends nothing). */
   #call(prepare, invoke, options, PromiseClass = APIPromise, wrap = undefined) {
-    const raw = (async () => {
+    let raw;
+    try {
       const args = prepare();
-      const request = checkRequestOptions(options);
-      if (this.#log.wantsRecords) request.native = { ...request.native, log: true };
-      return callNative((native, token) => invoke(args, native, token), request, this.#log, wrap);
-    })();
+      let request = checkRequestOptions(options);
+      if (this.#log.wantsRecords) request = { native: { ...request.native, log: true }, signal: request.signal };
+      raw = callNative((native, token) => invoke(args, native, token), request, this.#log, wrap);
+    } catch (error) {
+      raw = Promise.reject(error);
+    }
     return new PromiseClass(raw);
   }
 
@@ -81,11 +84,18 @@ class Invocations {
     return this.#call(
       () => {
         checkId(id);
-        if (params === undefined || params === null) throw invalid('params', 'an object', params);
-        const given = defined(checkObject('params', params, UPDATE_PARAMS, { required: true }));
-        if (typeof given.status !== 'string') throw invalid('params.status', "'succeeded' or 'failed'", given.status);
-        checkOptional('params.output', given.output, 'string');
-        return given;
+        if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+          throw invalid('params', 'an object', params);
+        }
+        for (const key in params) {
+          if (key !== 'status' && key !== 'output') checkObject('params', params, UPDATE_PARAMS);
+        }
+        if (typeof params.status !== 'string') throw invalid('params.status', "'succeeded' or 'failed'", params.status);
+        if (params.output !== undefined && typeof params.output !== 'string') {
+          throw invalid('params.output', 'a string', params.output);
+        }
+        // The binding reads only `status` and `output`: the body is exactly the fields given.
+        return params;
       },
       (body, native, token) => this.#native.updateInvocation(id, body, native, token),
       options,

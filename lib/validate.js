@@ -93,7 +93,10 @@ function isAbortSignal(value) {
 const REQUEST_OPTIONS = ['timeout', 'maxRetries', 'headers', 'signal'];
 
 /** Splits request options into what the binding takes and the signal the JS layer handles. */
+const NO_OPTIONS = Object.freeze({ native: undefined, signal: undefined });
+
 function checkRequestOptions(options) {
+  if (options === undefined || options === null) return NO_OPTIONS;
   const given = checkObject('options', options, REQUEST_OPTIONS);
   checkOptional('options.timeout', given.timeout, 'number');
   checkOptional('options.maxRetries', given.maxRetries, 'number');

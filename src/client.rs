@@ -3,19 +3,19 @@
 use std::future::Future;
 
 use kernel_core::{Client, Error, Response};
-use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue, Unknown};
 use napi::Env;
 use napi_derive::napi;
 
 use crate::cancel::CancelToken;
+use crate::completion::spawn_settled;
 use crate::convert::{client_options, request_options, NativeClientOptions, NativeRequestOptions};
 use crate::invocation::{InvocationToJs, PageToJs};
 use crate::json::Json;
-use crate::outcome::Outcome;
 use crate::params::{
     InvocationCreateParams, InvocationFollowParams, InvocationListParams, InvocationUpdateParams,
 };
-use crate::response::{settle, Success};
+use crate::response::settle;
 use crate::stream::NativeEventStream;
 
 /// The native half of `Kernel`. Its promises resolve to `[data, NativeResponse]` or a
@@ -25,7 +25,8 @@ pub struct NativeClient {
     inner: Client,
 }
 
-type Call<'env, T> = napi::Result<PromiseRaw<'env, Outcome<Success<T>>>>;
+/// A promise of `Outcome<Success<T>>` (typed per method with `ts_return_type`).
+type Call<'env> = napi::Result<Unknown<'env>>;
 
 /// Runs `call` on the runtime with the converted request options, and settles it with the
 /// data converted by `convert` on the way out.
@@ -35,19 +36,19 @@ fn spawn<'env, D, T, Fut>(
     cancel: Option<&CancelToken>,
     call: impl FnOnce(kernel_core::RequestOptions) -> Fut + Send + 'static,
     convert: impl FnOnce(D) -> T + Send + 'static,
-) -> Call<'env, T>
+) -> Call<'env>
 where
     D: Send + 'static,
     T: ToNapiValue + Send + 'static,
     Fut: Future<Output = Result<Response<D>, Error>> + Send + 'static,
 {
     let (options, logs) = request_options(options, cancel.map(|token| token.token.clone()));
-    env.spawn_future(async move {
+    spawn_settled(env, async move {
         let result = match options {
             Ok(options) => call(options).await,
             Err(error) => Err(error),
         };
-        Ok(settle(result, &logs, convert))
+        settle::<D, T>(result, &logs, convert)
     })
 }
 
@@ -73,7 +74,7 @@ impl NativeClient {
         params: InvocationCreateParams,
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
-    ) -> Call<'env, Json> {
+    ) -> Call<'env> {
         let client = self.inner.clone();
         spawn(
             env,
@@ -98,7 +99,7 @@ impl NativeClient {
         id: String,
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
-    ) -> Call<'env, InvocationToJs> {
+    ) -> Call<'env> {
         let client = self.inner.clone();
         spawn(
             env,
@@ -121,7 +122,7 @@ impl NativeClient {
         params: InvocationUpdateParams,
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
-    ) -> Call<'env, InvocationToJs> {
+    ) -> Call<'env> {
         let client = self.inner.clone();
         spawn(
             env,
@@ -146,7 +147,7 @@ impl NativeClient {
         params: InvocationListParams,
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
-    ) -> Call<'env, PageToJs> {
+    ) -> Call<'env> {
         let client = self.inner.clone();
         spawn(
             env,
@@ -176,7 +177,7 @@ impl NativeClient {
         params: InvocationFollowParams,
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
-    ) -> Call<'env, NativeEventStream> {
+    ) -> Call<'env> {
         let client = self.inner.clone();
         spawn(
             env,
@@ -203,7 +204,7 @@ impl NativeClient {
         id: String,
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
-    ) -> Call<'env, Json> {
+    ) -> Call<'env> {
         let client = self.inner.clone();
         spawn(
             env,
@@ -225,7 +226,7 @@ impl NativeClient {
         id: String,
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
-    ) -> Call<'env, ()> {
+    ) -> Call<'env> {
         let client = self.inner.clone();
         spawn(
             env,
@@ -245,3 +246,10 @@ pub fn panic_for_tests(asynchronous: bool, env: &Env) -> napi::Result<PromiseRaw
     }
     env.spawn_future(async { panic!("deliberate panic (async) for tests") })
 }
+
+/// Resolves at once from the runtime: measures the cost of one JS -> runtime -> JS round trip.
+#[napi(js_name = "__roundTripForBench", catch_unwind, ts_return_type = "Promise<number>")]
+pub fn round_trip_for_bench(env: &Env) -> napi::Result<Unknown<'_>> {
+    spawn_settled(env, async { 0u32 })
+}
+

@@ -7,6 +7,7 @@
 
 mod cancel;
 mod client;
+mod completion;
 mod convert;
 mod emulator;
 mod failure;

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use kernel_core::{CancellationToken, Error, EventStream};
-use napi::bindgen_prelude::{Buffer, PromiseRaw};
+use napi::bindgen_prelude::{Buffer, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use tokio::sync::Mutex;
 
+use crate::completion::spawn_settled;
 use crate::json::Json;
 use crate::outcome::Outcome;
 
@@ -38,9 +39,9 @@ impl NativeEventStream {
     pub fn next<'env>(
         &self,
         env: &'env Env,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<Option<Json>>>> {
+    ) -> napi::Result<Unknown<'env>> {
         let (stream, closed) = (self.stream.clone(), self.closed.clone());
-        env.spawn_future(async move {
+        spawn_settled(env, async move {
             let result = read(&stream, &closed, |stream| Box::pin(stream.next_event())).await;
             let result = result.and_then(|event| {
                 event
@@ -51,7 +52,7 @@ impl NativeEventStream {
                     })
                     .transpose()
             });
-            Ok(Outcome::from(result))
+            Outcome::from(result)
         })
     }
 
@@ -63,13 +64,11 @@ impl NativeEventStream {
     pub fn next_raw<'env>(
         &self,
         env: &'env Env,
-    ) -> napi::Result<PromiseRaw<'env, Outcome<Option<Buffer>>>> {
+    ) -> napi::Result<Unknown<'env>> {
         let (stream, closed) = (self.stream.clone(), self.closed.clone());
-        env.spawn_future(async move {
+        spawn_settled(env, async move {
             let result = read(&stream, &closed, |stream| Box::pin(stream.next_chunk())).await;
-            Ok(Outcome::from(result.map(|chunk| {
-                chunk.map(|bytes| Buffer::from(bytes.to_vec()))
-            })))
+            Outcome::from(result.map(|chunk| chunk.map(|bytes| Buffer::from(bytes.to_vec()))))
         })
     }
 
