@@ -100,6 +100,9 @@ export declare class NativeResponse {
 /** Panics on purpose, so tests can prove a Rust panic reaches JS as an error, not a crash. */
 export declare function __panicForTests(asynchronous: boolean): Promise<number>
 
+/** Resolves at once from the runtime: measures the cost of one JS -> runtime -> JS round trip. */
+export declare function __roundTripForBench(): Promise<number>
+
 /** Options of `startEmulator()`. */
 export interface EmulatorOptions {
   /** The bearer token it accepts; default: a random `emu_…` key. */

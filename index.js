@@ -842,6 +842,7 @@ module.exports.NativeEventStream = nativeBinding.NativeEventStream
 module.exports.NativeFailure = nativeBinding.NativeFailure
 module.exports.NativeResponse = nativeBinding.NativeResponse
 module.exports.__panicForTests = nativeBinding.__panicForTests
+module.exports.__roundTripForBench = nativeBinding.__roundTripForBench
 module.exports.InvocationStatus = nativeBinding.InvocationStatus
 module.exports.InvocationUpdateStatus = nativeBinding.InvocationUpdateStatus
 module.exports.startEmulator = nativeBinding.startEmulator

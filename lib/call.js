@@ -3,7 +3,7 @@
 // This is the hot path of every call: it allocates as little as it can (one `then`, no async
 // functions unless a signal is given).
 
-const { CancelToken, NativeFailure } = require('../index.js');
+const { CancelToken, NativeFailure } = require('./native');
 const { RawResult } = require('./api-promise');
 const { APIUserAbortError, errorFromFailure, internalError } = require('./errors');
 const { emitRecords } = require('./logging');

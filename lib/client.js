@@ -1,7 +1,7 @@
 'use strict';
 // The Kernel class: reads options and the environment, then hands everything to the binding.
 
-const { NativeClient } = require('../index.js');
+const { NativeClient } = require('./native');
 const { KernelError, errorClasses } = require('./errors');
 const { APIPromise } = require('./api-promise');
 const { Invocations } = require('./invocations');
@@ -27,6 +27,27 @@ const CLIENT_OPTIONS = [
   'logLevel',
   'logger',
 ];
+
+/**
+ * Native clients are immutable, so clients with the same settings share one: code that makes
+ * a `new Kernel()` per request (serverless handlers do) allocates nothing native after the
+ * first. Entries go when their client is garbage-collected. The key holds the API key, which
+ * this process already holds; it is never logged or shown.
+ */
+const nativeClients = new Map();
+const forgetNativeClient = new FinalizationRegistry((key) => {
+  if (!nativeClients.get(key)?.deref()) nativeClients.delete(key);
+});
+
+function nativeClientFor(settings) {
+  const key = JSON.stringify(settings);
+  const cached = nativeClients.get(key)?.deref();
+  if (cached) return cached;
+  const native = new NativeClient(settings);
+  nativeClients.set(key, new WeakRef(native));
+  forgetNativeClient.register(native, key);
+  return native;
+}
 
 /** Like @onkernel/sdk: trimmed, and empty counts as unset. */
 function readEnv(name) {
@@ -60,7 +81,7 @@ class Kernel {
 
     let native;
     try {
-      native = new NativeClient({
+      native = nativeClientFor({
         apiKey: apiKey ?? undefined,
         baseURL: baseURL ?? undefined,
         environment: given.environment ?? undefined,

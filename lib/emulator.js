@@ -1,7 +1,7 @@
 'use strict';
 // kernel-native/emulator: the local Kernel API emulator, in-process on the addon's runtime.
 
-const { startEmulator: startNative } = require('../index.js');
+const { startEmulator: startNative } = require('./native');
 const { KernelError } = require('./errors');
 const { checkObject, checkOptional, checkOptionalString, normalizeHeaders } = require('./validate');
 

@@ -2,7 +2,7 @@
 // Stream: the events of `follow()` as an async iterable. One native read per iteration step,
 // so a slow consumer slows the socket instead of growing a buffer.
 
-const { NativeFailure } = require('../index.js');
+const { NativeFailure } = require('./native');
 const { errorFromFailure } = require('./errors');
 
 class Stream {

@@ -1,0 +1,70 @@
+// The clients under test, each reduced to the same operation: update one invocation on the
+// benchmark server and wait for the parsed answer. `load` is timed as the import.
+
+import http from 'node:http';
+
+const ID = 'rr33xuugxj9h0bkf1rdt2bet';
+const PARAMS = { status: 'succeeded', output: '{"ok":true}' };
+const KEY = 'bench-key';
+
+export const contenders = {
+  'kernel-native': {
+    load: () => import('kernel-native'),
+    make: (module, baseURL) => {
+      const client = new module.default({ apiKey: KEY, baseURL });
+      return () => client.invocations.update(ID, PARAMS);
+    },
+    construct: (module, baseURL) => new module.default({ apiKey: KEY, baseURL }),
+  },
+  '@onkernel/sdk': {
+    load: () => import('@onkernel/sdk'),
+    make: (module, baseURL) => {
+      const client = new module.default({ apiKey: KEY, baseURL });
+      return () => client.invocations.update(ID, PARAMS);
+    },
+    construct: (module, baseURL) => new module.default({ apiKey: KEY, baseURL }),
+  },
+  'node:http': {
+    load: () => import('node:http'),
+    make: (_module, baseURL) => rawUpdate(baseURL),
+    construct: () => new http.Agent({ keepAlive: true }),
+  },
+};
+
+/** The practical floor for JS code: node:http with a keep-alive agent, JSON in and out. */
+function rawUpdate(baseURL) {
+  const url = new URL(`invocations/${ID}`, baseURL.endsWith('/') ? baseURL : `${baseURL}/`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const body = JSON.stringify(PARAMS);
+  const options = {
+    method: 'PATCH',
+    hostname: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    agent,
+    headers: {
+      authorization: `Bearer ${KEY}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'content-length': Buffer.byteLength(body),
+    },
+  };
+  return () =>
+    new Promise((resolve, reject) => {
+      const request = http.request(options, (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+          try {
+            if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch (error) {
+            reject(error);
+          }
+        });
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+}
