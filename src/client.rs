@@ -248,8 +248,11 @@ pub fn panic_for_tests(asynchronous: bool, env: &Env) -> napi::Result<PromiseRaw
 }
 
 /// Resolves at once from the runtime: measures the cost of one JS -> runtime -> JS round trip.
-#[napi(js_name = "__roundTripForBench", catch_unwind, ts_return_type = "Promise<number>")]
+#[napi(
+    js_name = "__roundTripForBench",
+    catch_unwind,
+    ts_return_type = "Promise<number>"
+)]
 pub fn round_trip_for_bench(env: &Env) -> napi::Result<Unknown<'_>> {
     spawn_settled(env, async { 0u32 })
 }
-

@@ -89,7 +89,7 @@ where
     check_status!(unsafe { sys::napi_create_promise(raw_env, &mut deferred, &mut promise) })?;
     call_started(raw_env)?;
     let deferred = SendPtr(deferred);
-    napi::bindgen_prelude::spawn(async move {
+    crate::runtime::spawn(async move {
         let deferred = deferred;
         let settle = match AssertUnwindSafe(future).catch_unwind().await {
             Ok(value) => Ok(Box::new(move |env| unsafe { T::to_napi_value(env, value) }) as Settle),

@@ -16,5 +16,6 @@ mod json;
 mod outcome;
 mod params;
 mod response;
+mod runtime;
 mod stream;
 mod types;

@@ -36,10 +36,7 @@ impl NativeEventStream {
         catch_unwind,
         ts_return_type = "Promise<LogEvent | InvocationStateEvent | ErrorEvent | HeartbeatEvent | null | NativeFailure>"
     )]
-    pub fn next<'env>(
-        &self,
-        env: &'env Env,
-    ) -> napi::Result<Unknown<'env>> {
+    pub fn next<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
         let (stream, closed) = (self.stream.clone(), self.closed.clone());
         spawn_settled(env, async move {
             let result = read(&stream, &closed, |stream| Box::pin(stream.next_event())).await;
@@ -61,10 +58,7 @@ impl NativeEventStream {
         catch_unwind,
         ts_return_type = "Promise<Buffer | null | NativeFailure>"
     )]
-    pub fn next_raw<'env>(
-        &self,
-        env: &'env Env,
-    ) -> napi::Result<Unknown<'env>> {
+    pub fn next_raw<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
         let (stream, closed) = (self.stream.clone(), self.closed.clone());
         spawn_settled(env, async move {
             let result = read(&stream, &closed, |stream| Box::pin(stream.next_chunk())).await;
