@@ -1,5 +1,9 @@
-// ES module entry: the default export and the named exports of kernel-native.
-import Kernel from './kernel.js';
+// ES module entry: the default export and the named exports of kernel-native. The CommonJS
+// implementation is loaded with require(): cheaper than importing it, which makes Node parse
+// it for named exports first.
+import { createRequire } from 'node:module';
+
+const Kernel = createRequire(import.meta.url)('./kernel.js');
 
 export default Kernel;
 export { Kernel };
