@@ -4,7 +4,7 @@
 // functions unless a signal is given).
 
 const { CancelToken, NativeFailure } = require('./native');
-const { RawResult } = require('./api-promise');
+const { RawResult } = require('./results');
 const { APIUserAbortError, errorFromFailure, internalError } = require('./errors');
 const { emitRecords } = require('./logging');
 

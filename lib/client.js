@@ -3,10 +3,8 @@
 
 const { NativeClient } = require('./native');
 const { KernelError, errorClasses } = require('./errors');
-const { APIPromise } = require('./api-promise');
 const { Invocations } = require('./invocations');
-const { OffsetPagination, PagePromise } = require('./pagination');
-const { Stream } = require('./streaming');
+const { APIPromise, OffsetPagination, PagePromise, Stream } = require('./results');
 const { checkLogger, resolveLogLevel, wantsCallLogs } = require('./logging');
 const { checkObject, checkOptional, checkOptionalString, normalizeHeaders } = require('./validate');
 

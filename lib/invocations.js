@@ -1,10 +1,8 @@
 'use strict';
 // client.invocations: the calls on /invocations, with the names of @onkernel/sdk.
 
-const { APIPromise, RawResult } = require('./api-promise');
 const { callNative } = require('./call');
-const { OffsetPagination, PagePromise } = require('./pagination');
-const { Stream } = require('./streaming');
+const { APIPromise, OffsetPagination, PagePromise, RawResult, Stream } = require('./results');
 const { checkId, checkObject, checkOptional, checkOptionalString, checkRequestOptions, invalid } = require('./validate');
 
 const CREATE_PARAMS = ['action_name', 'app_name', 'version', 'async', 'async_timeout_seconds', 'payload'];
