@@ -1,17 +1,29 @@
-//! Experiment: sequential updates spawned from a plain thread onto a multi-thread runtime, the
-//! answer sent back over a std channel (like the addon, minus Node).
+//! Experiment behind the runtime choice: sequential updates spawned from a plain thread (as the
+//! JS thread does) onto a runtime, the answer sent back over a std channel; Node left out.
+//! `hop-probe <url> current` uses a current-thread runtime on its own thread, as the addon does;
+//! `hop-probe <url>` a two-worker multi-thread runtime, as napi-rs's default is.
 use std::time::Instant;
 
 use kernel_core::{Client, ClientOptions, InvocationUpdateParams, RequestOptions, UpdateStatus};
 
 fn main() {
     let url = std::env::args().nth(1).unwrap_or_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|_| std::process::exit(1));
-    let _guard = runtime.enter();
+    let current = std::env::args().nth(2).as_deref() == Some("current");
+    let runtime = if current {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    }
+    .unwrap_or_else(|_| std::process::exit(1));
+    let handle = runtime.handle().clone();
+    // Keep the runtime alive (and, for current-thread, driven) for the whole run.
+    std::thread::spawn(move || runtime.block_on(std::future::pending::<()>()));
+    let _guard = handle.enter();
     let client = Client::new(ClientOptions {
         api_key: Some("k".into()),
         base_url: Some(url),
@@ -27,8 +39,8 @@ fn main() {
         let (tx, rx) = std::sync::mpsc::channel();
         let (client, params) = (client.clone(), params.clone());
         let started = Instant::now();
-        runtime.spawn(async move {
-            let r = client
+        handle.spawn(async move {
+            let result = client
                 .invocations()
                 .update(
                     "rr33xuugxj9h0bkf1rdt2bet",
@@ -36,7 +48,7 @@ fn main() {
                     &RequestOptions::default(),
                 )
                 .await;
-            let _ = tx.send(r.is_ok());
+            let _ = tx.send(result.is_ok());
         });
         let _ = rx.recv();
         if i >= 2000 {
