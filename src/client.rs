@@ -43,9 +43,11 @@ where
     Fut: Future<Output = Result<Response<D>, Error>> + Send + 'static,
 {
     let (options, logs) = request_options(options, cancel.map(|token| token.token.clone()));
+    // The call's state machine is kilobytes (retries, timeouts, reqwest's request): boxed once
+    // here, it is not copied again on its way into the runtime's task.
     spawn_settled(env, async move {
         let result = match options {
-            Ok(options) => call(options).await,
+            Ok(options) => Box::pin(call(options)).await,
             Err(error) => Err(error),
         };
         settle::<D, T>(result, &logs, convert)
