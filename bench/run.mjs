@@ -11,7 +11,7 @@ import { renderChart } from './chart.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')));
-const rounds = Number(args.get('rounds') ?? 3);
+const rounds = Number(args.get('rounds') ?? 5);
 const settings = {
   warmup: 500,
   sequential: Number(args.get('sequential') ?? 2000),
@@ -56,7 +56,7 @@ function measure(name, url) {
     child.stdout.on('data', (chunk) => (output += chunk));
     child.on('error', reject);
     child.on('exit', (code) => {
-      const exitedAt = performance.timeOrigin + performance.now();
+      const exitedAt = Date.now();
       if (code !== 0) return reject(new Error(`${name} worker exited with ${code}`));
       const [json, mark] = output.trim().split('\n');
       const result = JSON.parse(json);

@@ -68,4 +68,6 @@ const result = {
   rssMiB: process.memoryUsage().rss / 2 ** 20,
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
-process.stdout.write(`exit-mark ${performance.timeOrigin + performance.now()}\n`);
+// Wall-clock milliseconds: the parent compares them with its own, and long-running processes'
+// `performance.timeOrigin + now()` drift apart from each other.
+process.stdout.write(`exit-mark ${Date.now()}\n`);
