@@ -10,16 +10,10 @@ const apiKey = useServer ? process.env.KERNEL_API_KEY : emulator.apiKey;
 console.log(`Using ${useServer ? 'the server at' : 'the local emulator at'} ${baseURL}`);
 
 try {
-  // Something to update: invoke an action.
-  const created = await fetch(new URL('invocations', baseURL.endsWith('/') ? baseURL : `${baseURL}/`), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ app_name: 'demo-app', action_name: 'analyze', version: '1.0.0' }),
-  });
-  if (!created.ok) throw new Error(`Creating an invocation failed: ${created.status} ${await created.text()}`);
-  const { id } = await created.json();
-
   const client = new Kernel({ apiKey, baseURL });
+  // Something to update: invoke an action.
+  const { id } = await client.invocations.create({ app_name: 'demo-app', action_name: 'analyze', version: '1.0.0' });
+
   const output = JSON.stringify({ pages: 3, summary: 'done' });
   const invocation = await client.invocations.update(id, { status: 'succeeded', output });
   console.log(invocation);
