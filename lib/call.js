@@ -29,27 +29,22 @@ function callNative(invoke, request, log, wrap = plainResult) {
     return wrap(result[0], result[1]);
   };
   const { native, signal } = request;
-  if (signal === undefined) return start(invoke, native, undefined).then(settle);
+  if (signal === undefined) return start(invoke, native, undefined, settle);
   if (signal.aborted) return Promise.reject(new APIUserAbortError());
   const token = new CancelToken();
   const onAbort = () => token.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
   const stopWatching = () => signal.removeEventListener('abort', onAbort);
-  return start(invoke, native, token).then(
-    (result) => {
-      stopWatching();
-      return settle(result);
-    },
-    (error) => {
-      stopWatching();
-      throw error;
-    },
-  );
+  return start(invoke, native, token, settle).finally(stopWatching);
 }
 
-function start(invoke, native, token) {
+/**
+ * Calls into the binding and settles its promise with one `then`: the binding resolves with
+ * a result or a NativeFailure, and rejects only if it failed itself (an internal error).
+ */
+function start(invoke, native, token, settle) {
   try {
-    return invoke(native, token).catch(rethrowInternal);
+    return invoke(native, token).then(settle, rethrowInternal);
   } catch (cause) {
     return Promise.reject(internalError(cause));
   }
