@@ -32,9 +32,10 @@ type Call<'env> = napi::Result<Unknown<'env>>;
 /// data converted by `convert` on the way out.
 fn spawn<'env, D, T, Fut>(
     env: &'env Env,
+    client: &Client,
     options: Option<NativeRequestOptions>,
     cancel: Option<&CancelToken>,
-    call: impl FnOnce(kernel_core::RequestOptions) -> Fut + Send + 'static,
+    call: impl FnOnce(Client, kernel_core::RequestOptions) -> Fut + Send + 'static,
     convert: impl FnOnce(D) -> T + Send + 'static,
 ) -> Call<'env>
 where
@@ -43,11 +44,12 @@ where
     Fut: Future<Output = Result<Response<D>, Error>> + Send + 'static,
 {
     let (options, logs) = request_options(options, cancel.map(|token| token.token.clone()));
+    let client = client.clone();
     // The call's state machine is kilobytes (retries, timeouts, reqwest's request): boxed once
     // here, it is not copied again on its way into the runtime's task.
     spawn_settled(env, async move {
         let result = match options {
-            Ok(options) => Box::pin(call(options)).await,
+            Ok(options) => Box::pin(call(client, options)).await,
             Err(error) => Err(error),
         };
         settle::<D, T>(result, &logs, convert)
@@ -77,12 +79,12 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        let client = self.inner.clone();
         spawn(
             env,
+            &self.inner,
             options,
             cancel,
-            move |options| async move {
+            move |client, options| async move {
                 let params = params.try_into()?;
                 client.invocations().create(&params, &options).await
             },
@@ -102,12 +104,12 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        let client = self.inner.clone();
         spawn(
             env,
+            &self.inner,
             options,
             cancel,
-            move |options| async move { client.invocations().retrieve(&id, &options).await },
+            move |client, options| async move { client.invocations().retrieve(&id, &options).await },
             InvocationToJs,
         )
     }
@@ -125,12 +127,12 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        let client = self.inner.clone();
         spawn(
             env,
+            &self.inner,
             options,
             cancel,
-            move |options| async move {
+            move |client, options| async move {
                 let params = params.try_into()?;
                 client.invocations().update(&id, &params, &options).await
             },
@@ -150,12 +152,12 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        let client = self.inner.clone();
         spawn(
             env,
+            &self.inner,
             options,
             cancel,
-            move |options| async move {
+            move |client, options| async move {
                 let params = params.try_into()?;
                 client.invocations().list(&params, &options).await
             },
@@ -180,12 +182,12 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        let client = self.inner.clone();
         spawn(
             env,
+            &self.inner,
             options,
             cancel,
-            move |options| async move {
+            move |client, options| async move {
                 client
                     .invocations()
                     .follow(&id, &params.into(), &options)
@@ -207,12 +209,14 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        let client = self.inner.clone();
         spawn(
             env,
+            &self.inner,
             options,
             cancel,
-            move |options| async move { client.invocations().list_browsers(&id, &options).await },
+            move |client, options| async move {
+                client.invocations().list_browsers(&id, &options).await
+            },
             |browsers| Json(serde_json::to_value(browsers).unwrap_or_default()),
         )
     }
@@ -229,12 +233,14 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        let client = self.inner.clone();
         spawn(
             env,
+            &self.inner,
             options,
             cancel,
-            move |options| async move { client.invocations().delete_browsers(&id, &options).await },
+            move |client, options| async move {
+                client.invocations().delete_browsers(&id, &options).await
+            },
             |()| (),
         )
     }

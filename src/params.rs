@@ -58,11 +58,10 @@ impl TryFrom<InvocationCreateParams> for CoreCreate {
             app_name: params.app_name,
             version: params.version,
             is_async: params.is_async,
-            async_timeout_seconds: params
-                .async_timeout_seconds
-                .map(|seconds| whole_number("async_timeout_seconds", seconds, u32::MAX.into()))
-                .transpose()?
-                .map(|seconds| seconds as u32),
+            async_timeout_seconds: optional_u32(
+                "async_timeout_seconds",
+                params.async_timeout_seconds,
+            )?,
             payload: params.payload,
         })
     }
@@ -108,11 +107,7 @@ impl TryFrom<InvocationListParams> for CoreList {
             since: params.since,
             status: params.status.as_deref().map(str::parse).transpose()?,
             version: params.version,
-            limit: params
-                .limit
-                .map(|limit| whole_number("limit", limit, u32::MAX.into()))
-                .transpose()?
-                .map(|limit| limit as u32),
+            limit: optional_u32("limit", params.limit)?,
             offset: params
                 .offset
                 .map(|offset| whole_number("offset", offset, (1u64 << 53) as f64))
@@ -135,6 +130,13 @@ impl From<InvocationFollowParams> for CoreFollow {
             since: params.since,
         }
     }
+}
+
+/// An optional JS number that must be a whole number that fits a `u32`.
+fn optional_u32(field: &'static str, value: Option<f64>) -> Result<Option<u32>, Error> {
+    value
+        .map(|number| whole_number(field, number, u32::MAX.into()).map(|whole| whole as u32))
+        .transpose()
 }
 
 /// A JS number that must be a whole number from 0 to `max`.

@@ -239,7 +239,11 @@ impl Client {
         spec: RequestSpec,
         options: &RequestOptions,
     ) -> Result<RawResponse, Error> {
-        match self.execute_mode(spec, options, BodyMode::Whole).await? {
+        let timeout = self.effective_timeout(options)?;
+        match self
+            .execute_mode(spec, options, timeout, BodyMode::Whole)
+            .await?
+        {
             Attempt::Whole(response) => Ok(response),
             Attempt::Streamed(head, _) => Ok(head),
         }
@@ -253,7 +257,10 @@ impl Client {
         options: &RequestOptions,
     ) -> Result<StreamingResponse, Error> {
         let timeout = self.effective_timeout(options)?;
-        match self.execute_mode(spec, options, BodyMode::Streamed).await? {
+        match self
+            .execute_mode(spec, options, timeout, BodyMode::Streamed)
+            .await?
+        {
             Attempt::Streamed(head, body) => Ok(StreamingResponse {
                 head,
                 body,
@@ -274,9 +281,9 @@ impl Client {
         &self,
         spec: RequestSpec,
         options: &RequestOptions,
+        timeout: Duration,
         mode: BodyMode,
     ) -> Result<Attempt, Error> {
-        let timeout = self.effective_timeout(options)?;
         let max_retries = options.max_retries.unwrap_or(self.inner.max_retries);
         let headers = self.request_headers(&spec, &options.headers)?;
         let url = self.url(&spec)?;
