@@ -5,12 +5,12 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const util = require('node:util');
-const { spawn } = require('node:child_process');
+const { runChild: runChildProcess } = require('./helpers/child');
 
 const Kernel = require('kernel-native');
 const { KernelError, NotFoundError } = Kernel;
 const { emulator, clientFor, createInvocation } = require('./helpers/emulator');
-const { API_KEY, PACKAGE_ROOT, startServer, closedPort, rejection, thrown } = require('./helpers/server');
+const { API_KEY, startServer, closedPort, rejection, thrown } = require('./helpers/server');
 
 const CREATE = { app_name: 'my-app', action_name: 'analyze', version: '1.0.0' };
 
@@ -220,29 +220,9 @@ test('an invalid logLevel or a logger missing methods throws a KernelError at co
   assert.equal(new Kernel({ apiKey: API_KEY, logLevel: 'off' }).logger, console);
 });
 
-/** Runs `code` with `node -e` in the package root; resolves with { code, signal, stdout, stderr, killed }. */
+/** A child with KERNEL_LOG cleared unless the test sets it. */
 function runChild(code, env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', code], {
-      cwd: PACKAGE_ROOT,
-      env: { ...process.env, KERNEL_LOG: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, 4000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, killed });
-    });
-  });
+  return runChildProcess(code, { env: { KERNEL_LOG: '', ...env }, budget: 4000 });
 }
 
 function childResult(result) {

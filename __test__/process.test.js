@@ -4,43 +4,16 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
+const { runChild: runChildProcess } = require('./helpers/child');
 
-const { API_KEY, PACKAGE_ROOT, sendJson, invocation, startServer, startRawServer } = require('./helpers/server');
+const { API_KEY, sendJson, invocation, startServer, startRawServer } = require('./helpers/server');
 
 /** Generous: a child that hangs is killed after this and the test fails. */
 const EXIT_BUDGET_MS = 5000;
 
-/**
- * Runs `code` with `node -e` in the package root (so `require('kernel-native')` resolves to
- * this package), and resolves with { code, signal, stdout, stderr, elapsed, killed }.
- */
+/** A child with the test API key in its environment. */
 function runChild(code, { env = {}, args = [], budget = EXIT_BUDGET_MS } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [...args, '-e', code], {
-      cwd: PACKAGE_ROOT,
-      env: { ...process.env, KERNEL_API_KEY: API_KEY, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, budget);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, killed, elapsed: performance.now() - started });
-    });
-  });
+  return runChildProcess(code, { env: { KERNEL_API_KEY: API_KEY, ...env }, args, budget });
 }
 
 function assertCleanExit(result, what) {
