@@ -23,6 +23,8 @@ mod client;
 mod config;
 mod error;
 pub mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod invocations;
 mod log;
