@@ -50,6 +50,13 @@ export declare class NativeEmulator {
    * emulator is closed.
    */
   fault(spec: FaultSpec): void
+  /**
+   * Every mutation (POST, PATCH, DELETE) applied so far, oldest first; a request replayed
+   * for a repeated `Idempotency-Key` is not applied again and not listed again.
+   */
+  journal(): Array<JournalEntry>
+  /** How many faults fired so far. */
+  get faultsFired(): number
   /** Stops listening and ends every open connection; the port is free when it resolves. */
   close(): Promise<void>
 }
@@ -160,10 +167,14 @@ export interface FaultSpec {
   body?: unknown
   /** Wait this long first; without `status` or `drop` the request then proceeds normally. */
   delayMs?: number
-  /** Close the connection without answering. */
+  /** Close the connection without answering; the request is not applied. */
   drop?: boolean
-  /** How many matching requests it applies to; default 1. */
+  /** Apply the request, then close the connection without answering: the answer is lost. */
+  dropAfter?: boolean
+  /** How many matching requests it applies to; default 1, or unlimited with `rate`. */
   times?: number
+  /** Fire for this fraction (above 0, at most 1) of matching requests, chosen at random. */
+  rate?: number
 }
 
 /** Heartbeat event sent periodically to keep the connection alive. */
@@ -315,6 +326,21 @@ export interface InvocationUpdateParams {
 /** A status an update may set. */
 export type InvocationUpdateStatus = 'succeeded' | 'failed'
 
+/** One mutation the emulator applied (see `NativeEmulator.journal`). */
+export interface JournalEntry {
+  /** 1, 2, 3, ... in the order the mutations were applied. */
+  seq: number
+  method: string
+  path: string
+  idempotencyKey?: string
+  /** The status of the answer. */
+  status: number
+  /** `id` of the invocation the answer carried. */
+  invocationId?: string
+  /** `status` of the invocation the answer carried. */
+  invocationStatus?: string
+}
+
 /** One log record of a call. */
 export interface LogEntry {
   level: 'debug' | 'info' | 'warn' | 'error'
@@ -341,6 +367,16 @@ export interface NativeClientOptions {
   maxRetries?: number
   /** Lower-case names; `null` removes a built-in header. */
   defaultHeaders?: Record<string, string | undefined | null>
+  /** Bytes. */
+  maxResponseBytes?: number
+  /** PEM certificates trusted in addition to the system's roots. */
+  ca?: string
+  /** Proxy URL for every request. */
+  proxy?: string
+  /** Connect directly, ignoring the proxy environment variables. */
+  noProxy?: boolean
+  /** Send a fresh `Idempotency-Key` with every POST, PATCH and DELETE. */
+  idempotencyKeys?: boolean
 }
 
 /** Per-call options after the JS layer has normalised the headers; `null` removes a header. */
@@ -351,6 +387,8 @@ export interface NativeRequestOptions {
   headers?: Record<string, string | undefined | null>
   /** Collect the call's log records (the client's level is debug or info). */
   log?: boolean
+  /** Sent as `Idempotency-Key` on every attempt of the call. */
+  idempotencyKey?: string
 }
 
 /** Starts an emulator; rejects when it cannot listen. */

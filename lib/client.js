@@ -24,6 +24,10 @@ const CLIENT_OPTIONS = [
   'projectID',
   'logLevel',
   'logger',
+  'maxResponseBytes',
+  'ca',
+  'proxy',
+  'idempotencyKeys',
 ];
 
 /**
@@ -47,6 +51,20 @@ function nativeClientFor(settings) {
   return native;
 }
 
+/** `ca` as one PEM text: a string, a Buffer, or an array of them. */
+function normalizeCertificates(ca) {
+  if (ca === undefined || ca === null) return undefined;
+  const parts = Array.isArray(ca) ? ca : [ca];
+  const texts = parts.map((part, index) => {
+    if (typeof part === 'string') return part;
+    if (part instanceof Uint8Array) return Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8');
+    const where = Array.isArray(ca) ? `ca[${index}]` : 'ca';
+    throw new KernelError(`Invalid ${where}: expected PEM text as a string or Buffer, got ${typeof part}`);
+  });
+  if (texts.length === 0) throw new KernelError('Invalid ca: expected at least one PEM certificate');
+  return texts.join('\n');
+}
+
 /** Like @onkernel/sdk: trimmed, and empty counts as unset. */
 function readEnv(name) {
   return process.env[name]?.trim() || undefined;
@@ -67,6 +85,10 @@ class Kernel {
     checkOptionalString('projectID', given.projectID);
     checkOptional('timeout', given.timeout, 'number');
     checkOptional('maxRetries', given.maxRetries, 'number');
+    checkOptional('maxResponseBytes', given.maxResponseBytes, 'number');
+    checkOptional('idempotencyKeys', given.idempotencyKeys, 'boolean');
+    checkOptionalString('proxy', given.proxy);
+    const ca = normalizeCertificates(given.ca);
     const defaultHeaders = normalizeHeaders('defaultHeaders', given.defaultHeaders);
     const logger = checkLogger(given.logger);
     const logLevel = resolveLogLevel(given.logLevel, logger);
@@ -86,6 +108,11 @@ class Kernel {
         timeout: given.timeout,
         maxRetries: given.maxRetries,
         defaultHeaders: headers,
+        maxResponseBytes: given.maxResponseBytes,
+        ca,
+        proxy: given.proxy ?? undefined,
+        noProxy: given.proxy === null ? true : undefined,
+        idempotencyKeys: given.idempotencyKeys,
       });
     } catch (cause) {
       throw new KernelError(cause.message);

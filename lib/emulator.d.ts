@@ -1,7 +1,7 @@
 // Types of kernel-native/emulator. The option and fault shapes are generated from Rust.
-import type { EmulatorOptions, FaultSpec } from '../index.js';
+import type { EmulatorOptions, FaultSpec, JournalEntry } from '../index.js';
 
-export type { EmulatorOptions, FaultSpec };
+export type { EmulatorOptions, FaultSpec, JournalEntry };
 
 /** A running emulator of the Kernel API invocations endpoints. */
 export declare class Emulator {
@@ -15,6 +15,13 @@ export declare class Emulator {
    * @example emu.fault({ status: 503, times: 2, headers: { 'retry-after-ms': '10' } });
    */
   fault(spec: FaultSpec): void;
+  /**
+   * Every mutation (POST, PATCH, DELETE) applied so far, oldest first. A request replayed for
+   * a repeated `Idempotency-Key` was not applied again and is not listed again.
+   */
+  journal(): JournalEntry[];
+  /** How many faults fired so far. */
+  readonly faultsFired: number;
   /** Stops listening and ends every open connection; the port is free when it resolves. */
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ const { KernelError } = require('./errors');
 const { checkObject, checkOptional, checkOptionalString, normalizeHeaders } = require('./validate');
 
 const OPTIONS = ['apiKey', 'port', 'host', 'heartbeatMs'];
-const FAULT = ['method', 'path', 'status', 'headers', 'body', 'delayMs', 'drop', 'times'];
+const FAULT = ['method', 'path', 'status', 'headers', 'body', 'delayMs', 'drop', 'dropAfter', 'times', 'rate'];
 
 const MAX_INT32 = 2 ** 31 - 1;
 
@@ -49,6 +49,11 @@ class Emulator {
     checkInteger('fault.delayMs', fault.delayMs, 0, MAX_INT32);
     checkInteger('fault.times', fault.times, 1, MAX_INT32);
     checkOptional('fault.drop', fault.drop, 'boolean');
+    checkOptional('fault.dropAfter', fault.dropAfter, 'boolean');
+    checkOptional('fault.rate', fault.rate, 'number');
+    if (fault.rate !== undefined && !(fault.rate > 0 && fault.rate <= 1)) {
+      throw new KernelError(`Invalid fault.rate: expected a number above 0 and at most 1, got ${fault.rate}`);
+    }
     const headers = normalizeHeaders('fault.headers', fault.headers);
     if (headers && Object.values(headers).includes(null)) {
       throw new KernelError('Invalid fault.headers: values must be strings');
@@ -58,6 +63,19 @@ class Emulator {
     } catch (cause) {
       throw new KernelError(cause.message);
     }
+  }
+
+  /**
+   * Every mutation (POST, PATCH, DELETE) applied so far, oldest first. A request replayed for
+   * a repeated `Idempotency-Key` was not applied again and is not listed again.
+   */
+  journal() {
+    return this.#native.journal();
+  }
+
+  /** How many faults fired so far. */
+  get faultsFired() {
+    return this.#native.faultsFired;
   }
 
   /** Stops listening and ends every open connection; the port is free when it resolves. */

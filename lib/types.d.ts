@@ -98,6 +98,28 @@ export interface ClientOptions {
   logLevel?: LogLevel | undefined;
   /** Defaults to `globalThis.console`. */
   logger?: Logger | undefined;
+  /**
+   * Largest response body read whole, in bytes; a bigger answer fails the call with a
+   * `KernelError` and reading stops there. Default 33 554 432 (32 MiB).
+   */
+  maxResponseBytes?: number | undefined;
+  /**
+   * PEM certificates to trust in addition to the system's roots (a private CA). The system's
+   * roots can also be replaced with `SSL_CERT_FILE`/`SSL_CERT_DIR`. Certificates are always
+   * verified; there is no option to turn that off.
+   */
+  ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array> | undefined;
+  /**
+   * Send every request through this `http://` or `https://` proxy (credentials in the URL are
+   * used, never shown). By default `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`
+   * are honoured; `null` connects directly whatever they say.
+   */
+  proxy?: string | null | undefined;
+  /**
+   * Send a fresh `Idempotency-Key` header with every create, update and delete, the same on
+   * each retry of that call. Default `false`.
+   */
+  idempotencyKeys?: boolean | undefined;
 }
 
 export interface RequestOptions {
@@ -109,6 +131,11 @@ export interface RequestOptions {
   headers?: HeadersLike | undefined;
   /** Aborting rejects the call with `APIUserAbortError` and closes its connection. */
   signal?: AbortSignal | null | undefined;
+  /**
+   * Sent as the `Idempotency-Key` header on every attempt of this call, so a server that
+   * honours it applies the call at most once however often it is retried.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export declare class KernelError extends Error {}

@@ -90,7 +90,7 @@ function isAbortSignal(value) {
   );
 }
 
-const REQUEST_OPTIONS = ['timeout', 'maxRetries', 'headers', 'signal'];
+const REQUEST_OPTIONS = ['timeout', 'maxRetries', 'headers', 'signal', 'idempotencyKey'];
 
 /** Splits request options into what the binding takes and the signal the JS layer handles. */
 const NO_OPTIONS = Object.freeze({ native: undefined, signal: undefined });
@@ -105,11 +105,19 @@ function checkRequestOptions(options) {
     throw invalid('options.signal', 'an AbortSignal', signal);
   }
   const headers = normalizeHeaders('options.headers', given.headers);
-  if (given.timeout === undefined && given.maxRetries === undefined && headers === undefined) {
+  const idempotencyKey = given.idempotencyKey ?? undefined;
+  checkOptionalString('options.idempotencyKey', idempotencyKey);
+  if (idempotencyKey === '') throw invalid('options.idempotencyKey', 'a non-empty string', idempotencyKey);
+  if (
+    given.timeout === undefined &&
+    given.maxRetries === undefined &&
+    headers === undefined &&
+    idempotencyKey === undefined
+  ) {
     return { native: undefined, signal };
   }
   return {
-    native: { timeout: given.timeout, maxRetries: given.maxRetries, headers },
+    native: { timeout: given.timeout, maxRetries: given.maxRetries, headers, idempotencyKey },
     signal,
   };
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use kernel_core::{CancellationToken, ClientOptions, Error, RequestOptions};
+use kernel_core::{CancellationToken, ClientOptions, Error, ProxySetting, RequestOptions};
 use napi_derive::napi;
 
 use crate::response::LogSink;
@@ -23,6 +23,19 @@ pub struct NativeClientOptions {
     /// Lower-case names; `null` removes a built-in header.
     #[napi(js_name = "defaultHeaders")]
     pub default_headers: Option<HashMap<String, Option<String>>>,
+    /// Bytes.
+    #[napi(js_name = "maxResponseBytes")]
+    pub max_response_bytes: Option<f64>,
+    /// PEM certificates trusted in addition to the system's roots.
+    pub ca: Option<String>,
+    /// Proxy URL for every request.
+    pub proxy: Option<String>,
+    /// Connect directly, ignoring the proxy environment variables.
+    #[napi(js_name = "noProxy")]
+    pub no_proxy: Option<bool>,
+    /// Send a fresh `Idempotency-Key` with every POST, PATCH and DELETE.
+    #[napi(js_name = "idempotencyKeys")]
+    pub idempotency_keys: Option<bool>,
 }
 
 /// Per-call options after the JS layer has normalised the headers; `null` removes a header.
@@ -35,6 +48,9 @@ pub struct NativeRequestOptions {
     pub headers: Option<HashMap<String, Option<String>>>,
     /// Collect the call's log records (the client's level is debug or info).
     pub log: Option<bool>,
+    /// Sent as `Idempotency-Key` on every attempt of the call.
+    #[napi(js_name = "idempotencyKey")]
+    pub idempotency_key: Option<String>,
 }
 
 /// The User-Agent names this package, not the core crate.
@@ -59,6 +75,17 @@ pub fn client_options(options: NativeClientOptions) -> Result<ClientOptions, Err
             .into_iter()
             .collect(),
         user_agent: Some(USER_AGENT.to_owned()),
+        max_response_bytes: options
+            .max_response_bytes
+            .map(|bytes| byte_count("maxResponseBytes", bytes))
+            .transpose()?,
+        extra_ca_pem: options.ca,
+        proxy: match (options.proxy, options.no_proxy) {
+            (Some(url), _) => ProxySetting::Url(url),
+            (None, Some(true)) => ProxySetting::Disabled,
+            (None, _) => ProxySetting::FromEnv,
+        },
+        idempotency_keys: options.idempotency_keys.unwrap_or(false),
     })
 }
 
@@ -96,6 +123,7 @@ fn convert_request_options(
         headers: options.headers.unwrap_or_default().into_iter().collect(),
         cancel,
         observer: logs.observer(),
+        idempotency_key: options.idempotency_key,
     })
 }
 
@@ -118,4 +146,15 @@ fn retry_count(field: &'static str, count: f64) -> Result<u32, Error> {
         ));
     }
     Ok(count as u32)
+}
+
+fn byte_count(field: &'static str, bytes: f64) -> Result<u64, Error> {
+    // 2^53: the largest integer a JS number holds exactly.
+    if bytes.fract() != 0.0 || !(1.0..=9_007_199_254_740_992.0).contains(&bytes) {
+        return Err(Error::invalid(
+            field,
+            format!("must be a positive integer number of bytes, got {bytes}"),
+        ));
+    }
+    Ok(bytes as u64)
 }

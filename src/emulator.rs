@@ -41,10 +41,34 @@ pub struct FaultSpec {
     /// Wait this long first; without `status` or `drop` the request then proceeds normally.
     #[napi(js_name = "delayMs")]
     pub delay_ms: Option<u32>,
-    /// Close the connection without answering.
+    /// Close the connection without answering; the request is not applied.
     pub drop: Option<bool>,
-    /// How many matching requests it applies to; default 1.
+    /// Apply the request, then close the connection without answering: the answer is lost.
+    #[napi(js_name = "dropAfter")]
+    pub drop_after: Option<bool>,
+    /// How many matching requests it applies to; default 1, or unlimited with `rate`.
     pub times: Option<u32>,
+    /// Fire for this fraction (above 0, at most 1) of matching requests, chosen at random.
+    pub rate: Option<f64>,
+}
+
+/// One mutation the emulator applied (see `NativeEmulator.journal`).
+#[napi(object, object_from_js = false)]
+pub struct JournalEntry {
+    /// 1, 2, 3, ... in the order the mutations were applied.
+    pub seq: i64,
+    pub method: String,
+    pub path: String,
+    #[napi(js_name = "idempotencyKey")]
+    pub idempotency_key: Option<String>,
+    /// The status of the answer.
+    pub status: u32,
+    /// `id` of the invocation the answer carried.
+    #[napi(js_name = "invocationId")]
+    pub invocation_id: Option<String>,
+    /// `status` of the invocation the answer carried.
+    #[napi(js_name = "invocationStatus")]
+    pub invocation_status: Option<String>,
 }
 
 /// A running emulator.
@@ -133,13 +157,44 @@ impl NativeEmulator {
             body: spec.body,
             delay_ms: spec.delay_ms.map(u64::from),
             drop: spec.drop,
+            drop_after: spec.drop_after,
             times: spec.times,
+            rate: spec.rate,
         };
         let running = self.running.lock().map_err(|_| closed())?;
         let emulator = running.as_ref().ok_or_else(closed)?;
         emulator
             .fault(core)
             .map_err(|err| napi::Error::from_reason(err.to_string()))
+    }
+
+    /// Every mutation (POST, PATCH, DELETE) applied so far, oldest first; a request replayed
+    /// for a repeated `Idempotency-Key` is not applied again and not listed again.
+    #[napi(catch_unwind)]
+    pub fn journal(&self) -> napi::Result<Vec<JournalEntry>> {
+        let running = self.running.lock().map_err(|_| closed())?;
+        let emulator = running.as_ref().ok_or_else(closed)?;
+        Ok(emulator
+            .journal()
+            .into_iter()
+            .map(|entry| JournalEntry {
+                seq: i64::try_from(entry.seq).unwrap_or(i64::MAX),
+                method: entry.method,
+                path: entry.path,
+                idempotency_key: entry.idempotency_key,
+                status: u32::from(entry.status),
+                invocation_id: entry.invocation_id,
+                invocation_status: entry.invocation_status,
+            })
+            .collect())
+    }
+
+    /// How many faults fired so far.
+    #[napi(getter, catch_unwind)]
+    pub fn faults_fired(&self) -> napi::Result<i64> {
+        let running = self.running.lock().map_err(|_| closed())?;
+        let emulator = running.as_ref().ok_or_else(closed)?;
+        Ok(i64::try_from(emulator.faults_fired()).unwrap_or(i64::MAX))
     }
 
     /// Stops listening and ends every open connection; the port is free when it resolves.

@@ -1,7 +1,9 @@
-//! Scripted misbehaviour: the next `times` matching requests get a status, a delay or a
-//! dropped connection instead of the normal answer.
+//! Scripted misbehaviour: the next `times` matching requests (or a random `rate` of them) get a
+//! status, a delay or a dropped connection instead of the normal answer, or lose their answer
+//! after being applied.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use serde::Deserialize;
@@ -23,10 +25,14 @@ pub struct FaultSpec {
     pub body: Option<Value>,
     /// Wait this long first; without `status` or `drop` the request then proceeds normally.
     pub delay_ms: Option<u64>,
-    /// Close the connection without answering.
+    /// Close the connection without answering; the request is not applied.
     pub drop: Option<bool>,
-    /// How many matching requests it applies to; default 1.
+    /// Apply the request, then close the connection without answering: the answer is lost.
+    pub drop_after: Option<bool>,
+    /// How many matching requests it applies to; default 1, or unlimited with `rate`.
     pub times: Option<u32>,
+    /// Fire for this fraction (0 to 1) of matching requests, chosen at random.
+    pub rate: Option<f64>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -35,8 +41,26 @@ pub struct FaultError(pub String);
 
 impl FaultSpec {
     fn check(&self) -> Result<(), FaultError> {
-        if self.status.is_none() && self.delay_ms.is_none() && self.drop != Some(true) {
-            return Err(FaultError("give status, delayMs or drop: true".into()));
+        let drops = [self.drop, self.drop_after]
+            .iter()
+            .filter(|flag| **flag == Some(true))
+            .count();
+        if self.status.is_none() && self.delay_ms.is_none() && drops == 0 {
+            return Err(FaultError(
+                "give status, delayMs, drop: true or dropAfter: true".into(),
+            ));
+        }
+        if drops + usize::from(self.status.is_some()) > 1 {
+            return Err(FaultError(
+                "status, drop and dropAfter exclude each other".into(),
+            ));
+        }
+        if let Some(rate) = self.rate {
+            if !(rate > 0.0 && rate <= 1.0) {
+                return Err(FaultError(format!(
+                    "rate {rate} is not above 0 and at most 1"
+                )));
+            }
         }
         if let Some(status) = self.status {
             if !(200..=599).contains(&status) {
@@ -68,16 +92,18 @@ impl FaultSpec {
     }
 }
 
-/// The faults still to fire, in the order they were added.
+/// The faults still to fire, in the order they were added, and how many fired.
 #[derive(Default)]
 pub struct Faults {
     pending: Mutex<Vec<(FaultSpec, u32)>>,
+    fired: AtomicU64,
 }
 
 impl Faults {
     pub fn add(&self, spec: FaultSpec) -> Result<(), FaultError> {
         spec.check()?;
-        let times = spec.times.unwrap_or(1);
+        let default_times = if spec.rate.is_some() { u32::MAX } else { 1 };
+        let times = spec.times.unwrap_or(default_times);
         self.lock().push((spec, times));
         Ok(())
     }
@@ -86,19 +112,26 @@ impl Faults {
         self.lock().clear();
     }
 
-    /// The first pending fault matching this request, used up by one.
+    /// The first pending fault that matches this request and fires (a fault with a `rate`
+    /// fires at random), used up by one.
     pub fn take(&self, method: &str, path: &str) -> Option<FaultSpec> {
         let mut pending = self.lock();
-        let index = pending
-            .iter()
-            .position(|(spec, _)| spec.matches(method, path))?;
+        let index = pending.iter().position(|(spec, _)| {
+            spec.matches(method, path) && spec.rate.is_none_or(|rate| fastrand::f64() < rate)
+        })?;
         let (spec, remaining) = &mut pending[index];
         let fired = spec.clone();
         *remaining -= 1;
         if *remaining == 0 {
             pending.remove(index);
         }
+        self.fired.fetch_add(1, Ordering::Relaxed);
         Some(fired)
+    }
+
+    /// How many faults fired since the emulator started.
+    pub fn fired(&self) -> u64 {
+        self.fired.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(FaultSpec, u32)>> {

@@ -12,6 +12,7 @@
 //! ```
 
 mod faults;
+mod idempotency;
 mod routes;
 mod server;
 mod sse;
@@ -19,6 +20,7 @@ mod store;
 mod time_format;
 
 pub use faults::{FaultError, FaultSpec};
+pub use idempotency::JournalEntry;
 pub use server::{Emulator, EmulatorConfig};
 pub use store::{CreateRequest, ListFilter, Store, UpdateError};
 

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::faults::{FaultSpec, Faults};
+use crate::idempotency::{idempotent, Idempotency};
 use crate::store::{CreateRequest, ListFilter, Store, UpdateError};
 use crate::{sse, time_format, MAX_BODY_BYTES};
 
@@ -22,6 +23,9 @@ use crate::{sse, time_format, MAX_BODY_BYTES};
 pub struct AppState {
     pub store: Store,
     pub faults: Faults,
+    pub idempotency: Idempotency,
+    /// Requests received, faulted or not (the `/_emulator/` routes excepted).
+    pub requests: std::sync::atomic::AtomicU64,
     pub api_key: String,
     pub heartbeat: std::time::Duration,
 }
@@ -71,10 +75,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/invocations/{id}/browsers",
             get(list_browsers).delete(delete_browsers),
         )
+        // Layers run last-added first: authentication, then idempotency keys.
+        .route_layer(middleware::from_fn_with_state(state.clone(), idempotent))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .merge(api)
         .route("/_emulator/faults", post(add_fault).delete(clear_faults))
+        .route("/_emulator/journal", get(journal))
+        .route("/_emulator/stats", get(stats))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -369,6 +377,22 @@ async fn add_fault(State(state): State<Arc<AppState>>, body: Body) -> Result<Res
         .add(spec)
         .map_err(|err| ApiError::bad_request(err.to_string()))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Every applied mutation, oldest first.
+async fn journal(State(state): State<Arc<AppState>>) -> Response {
+    Json(json!({ "entries": state.idempotency.journal() })).into_response()
+}
+
+/// Counters for soak and fault tests.
+async fn stats(State(state): State<Arc<AppState>>) -> Response {
+    Json(json!({
+        "requests": state.requests.load(std::sync::atomic::Ordering::Relaxed),
+        "invocations": state.store.len(),
+        "faultsFired": state.faults.fired(),
+        "replayed": state.idempotency.replayed(),
+    }))
+    .into_response()
 }
 
 async fn clear_faults(State(state): State<Arc<AppState>>) -> Response {

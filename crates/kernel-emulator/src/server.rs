@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use crate::faults::{FaultError, FaultSpec, Faults};
+use crate::idempotency::{Idempotency, JournalEntry};
 use crate::routes::{fault_response, router, AppState};
 use crate::store::Store;
 
@@ -77,6 +78,8 @@ impl Emulator {
         let state = Arc::new(AppState {
             store: Store::default(),
             faults: Faults::default(),
+            idempotency: Idempotency::default(),
+            requests: Default::default(),
             api_key,
             heartbeat: config.heartbeat,
         });
@@ -108,6 +111,16 @@ impl Emulator {
     /// The invocations, for checks from Rust.
     pub fn store(&self) -> &Store {
         &self.state.store
+    }
+
+    /// Every mutation applied so far, oldest first.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.state.idempotency.journal()
+    }
+
+    /// How many faults fired so far.
+    pub fn faults_fired(&self) -> u64 {
+        self.state.faults.fired()
     }
 
     /// Makes the next matching requests misbehave as `spec` says.
@@ -159,7 +172,11 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response, DropConnection> {
     let path = request.uri().path();
+    let mut lose_answer = false;
     if !path.starts_with("/_emulator/") {
+        state
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(fault) = state.faults.take(request.method().as_str(), path) {
             if let Some(delay) = fault.delay_ms {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -167,6 +184,7 @@ async fn handle(
             if fault.drop == Some(true) {
                 return Err(DropConnection);
             }
+            lose_answer = fault.drop_after == Some(true);
             if let Some(status) = fault.status {
                 let mut response = fault_response(&fault, status);
                 if !response.headers().contains_key("x-request-id") {
@@ -180,6 +198,11 @@ async fn handle(
         .oneshot(request.map(Body::new))
         .await
         .unwrap_or_else(|never| match never {});
+    if lose_answer {
+        // The request was applied in full (the handler buffered its answer); only the answer
+        // is lost, as when a network fails after the server committed.
+        return Err(DropConnection);
+    }
     response.headers_mut().insert("x-request-id", request_id());
     Ok(response)
 }
