@@ -8,12 +8,13 @@ use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, USER_AGENT};
 use http::HeaderMap;
 
 use crate::config::{
-    check_timeout, ClientOptions, Environment, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
-    MISSING_API_KEY,
+    check_timeout, ClientOptions, Environment, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT, MISSING_API_KEY,
 };
 use crate::error::Error;
-use crate::http::{apply_headers, parse_header, shared_http_client};
+use crate::http::{apply_headers, parse_header};
 use crate::invocations::Invocations;
+use crate::transport::{http_client, TransportSettings};
 use crate::url_path::normalize_base_url;
 
 /// A Kernel API client. Cloning is cheap and clones share everything, including the
@@ -31,6 +32,8 @@ pub(crate) struct ClientInner {
     pub default_headers: HeaderMap,
     pub timeout: Duration,
     pub max_retries: u32,
+    pub max_response_bytes: u64,
+    pub idempotency_keys: bool,
 }
 
 impl Client {
@@ -82,13 +85,29 @@ impl Client {
             &options.default_headers,
         )?;
 
+        let max_response_bytes = options
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 {
+            return Err(Error::invalid(
+                "maxResponseBytes",
+                "must be at least 1 byte",
+            ));
+        }
+        let transport = TransportSettings {
+            extra_ca_pem: options.extra_ca_pem,
+            proxy: options.proxy,
+        };
+
         Ok(Client {
             inner: Arc::new(ClientInner {
-                http: shared_http_client()?,
+                http: http_client(&transport)?,
                 base_url,
                 default_headers,
                 timeout,
                 max_retries: options.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+                max_response_bytes,
+                idempotency_keys: options.idempotency_keys,
             }),
         })
     }

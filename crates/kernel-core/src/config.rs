@@ -5,11 +5,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::transport::ProxySetting;
 
 /// Default per-attempt timeout, as in `@onkernel/sdk`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default number of retries after the first attempt, as in `@onkernel/sdk`.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Default cap on a response body read whole: far above any invocation, far below what would
+/// exhaust a serverless function's memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The named Kernel deployments a client can target instead of a `base_url`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +69,17 @@ pub struct ClientOptions {
     pub default_headers: Vec<(String, Option<String>)>,
     /// Replaces the default `User-Agent` (`kernel-core/<version>`).
     pub user_agent: Option<String>,
+    /// Largest response body read whole; a bigger one fails the call with
+    /// [`Error::ResponseTooLarge`]. Default [`DEFAULT_MAX_RESPONSE_BYTES`].
+    pub max_response_bytes: Option<u64>,
+    /// PEM certificates to trust in addition to the system's roots (a private CA, say).
+    /// Verification itself cannot be turned off.
+    pub extra_ca_pem: Option<String>,
+    /// Which proxy requests go through; default: as the environment says.
+    pub proxy: ProxySetting,
+    /// Send a fresh `Idempotency-Key` with every POST, PATCH and DELETE, the same on each of
+    /// its retries. A call's own [`crate::RequestOptions::idempotency_key`] wins.
+    pub idempotency_keys: bool,
 }
 
 impl ClientOptions {
@@ -102,6 +117,10 @@ impl fmt::Debug for ClientOptions {
                     .collect::<Vec<_>>(),
             )
             .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("extra_ca_pem", &self.extra_ca_pem.as_ref().map(String::len))
+            .field("proxy", &self.proxy)
+            .field("idempotency_keys", &self.idempotency_keys)
             .finish()
     }
 }

@@ -43,6 +43,13 @@ pub enum Error {
     /// event.
     #[error("Malformed event stream: {0}")]
     Stream(String),
+    /// The response body was larger than the client's `max_response_bytes`; reading stopped
+    /// there.
+    #[error("The response body is larger than the {limit}-byte limit (maxResponseBytes); raise the limit if such answers are expected")]
+    ResponseTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A success status came with a body that is not the documented JSON.
     #[error("Could not parse the response body (HTTP {status}) as {expected}: {reason}")]
     Decode {

@@ -2,10 +2,9 @@
 //! log records.
 
 use std::fmt;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, Method, StatusCode};
 use tokio_util::sync::CancellationToken;
@@ -30,6 +29,9 @@ pub struct RequestOptions {
     pub cancel: Option<CancellationToken>,
     /// Receives this call's log records (request, response, retries, failure).
     pub observer: Option<Observer>,
+    /// Sent as `Idempotency-Key` on every attempt of this call, so a server that honours it
+    /// applies the call at most once however often it is retried.
+    pub idempotency_key: Option<String>,
 }
 
 impl fmt::Debug for RequestOptions {
@@ -42,6 +44,7 @@ impl fmt::Debug for RequestOptions {
             .field("headers", &names)
             .field("cancel", &self.cancel.is_some())
             .field("observer", &self.observer.is_some())
+            .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
 }
@@ -112,23 +115,6 @@ pub(crate) struct StreamingResponse {
     pub head: RawResponse,
     pub body: reqwest::Response,
     pub timeout: Duration,
-}
-
-/// Building a reqwest client loads the root certificates (milliseconds and ~100 KB each), so
-/// every `Client` of the process shares one, and with it one connection pool.
-pub(crate) fn shared_http_client() -> Result<reqwest::Client, Error> {
-    static SHARED: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
-    SHARED
-        .get_or_init(|| {
-            // reqwest is built without a default crypto provider (ring is smaller and faster to
-            // build than aws-lc); an application that installed its own keeps it.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::Client::builder()
-                .build()
-                .map_err(|err| format!("Could not set up the HTTP client: {err}"))
-        })
-        .clone()
-        .map_err(Error::Config)
 }
 
 /// Parses a `(name, value)` pair given by a caller into a header, naming `field` on failure.
@@ -285,7 +271,12 @@ impl Client {
         mode: BodyMode,
     ) -> Result<Attempt, Error> {
         let max_retries = options.max_retries.unwrap_or(self.inner.max_retries);
-        let headers = self.request_headers(&spec, &options.headers)?;
+        let mut headers = self.request_headers(&spec, &options.headers)?;
+        // Chosen once per call: every retry carries the same key.
+        if let Some(key) = self.idempotency_key(&spec, options) {
+            let (name, value) = parse_header("idempotencyKey", "idempotency-key", &key)?;
+            headers.insert(name, value);
+        }
         let url = self.url(&spec)?;
         let attempts =
             self.send_with_retries(&spec, &url, headers, timeout, max_retries, mode, options);
@@ -298,6 +289,16 @@ impl Client {
                 .await
                 .unwrap_or(Err(Error::Aborted)),
         }
+    }
+
+    /// The caller's key, else a fresh one for a mutation when the client sends keys.
+    fn idempotency_key(&self, spec: &RequestSpec, options: &RequestOptions) -> Option<String> {
+        if let Some(key) = &options.idempotency_key {
+            return Some(key.clone());
+        }
+        let mutation = matches!(spec.method, Method::POST | Method::PATCH | Method::DELETE);
+        (self.inner.idempotency_keys && mutation)
+            .then(|| format!("kernel-native-{:032x}", fastrand::u128(..)))
     }
 
     fn url(&self, spec: &RequestSpec) -> Result<reqwest::Url, Error> {
@@ -442,7 +443,7 @@ impl Client {
             };
             return Ok(Attempt::Streamed(head, response));
         }
-        let body = response.bytes().await.map_err(Error::from_transport)?;
+        let body = read_capped(response, self.inner.max_response_bytes).await?;
         Ok(Attempt::Whole(Response {
             data: (),
             status,
@@ -468,6 +469,39 @@ impl Client {
         apply_headers("headers", &mut headers, overrides)?;
         Ok(headers)
     }
+}
+
+/// Reads a whole body, failing as soon as it passes `limit` bytes: an announced length over
+/// the limit fails before reading, an unannounced one when the limit is crossed. A body that
+/// arrives in one chunk (the usual case) is returned without a copy.
+async fn read_capped(mut response: reqwest::Response, limit: u64) -> Result<Bytes, Error> {
+    let too_large = || Error::ResponseTooLarge { limit };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
+        return Err(too_large());
+    }
+    let mut next = async || response.chunk().await.map_err(Error::from_transport);
+    let Some(first) = next().await? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() as u64 > limit {
+        return Err(too_large());
+    }
+    let Some(second) = next().await? else {
+        return Ok(first);
+    };
+    let mut body = BytesMut::from(first);
+    let mut chunk = Some(second);
+    while let Some(bytes) = chunk {
+        if (body.len() + bytes.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&bytes);
+        chunk = next().await?;
+    }
+    Ok(body.freeze())
 }
 
 impl RawResponse {

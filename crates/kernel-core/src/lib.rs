@@ -31,10 +31,13 @@ mod log;
 mod retry;
 mod sse;
 mod stream;
+mod transport;
 mod url_path;
 
 pub use client::Client;
-pub use config::{ClientOptions, Environment, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT};
+pub use config::{
+    ClientOptions, Environment, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
+};
 pub use error::{ApiError, Error};
 pub use events::FollowEvent;
 pub use http::{RequestOptions, Response};
@@ -47,6 +50,7 @@ pub use log::{LogLevel, LogRecord, Observer};
 pub use sse::{SseEvent, SseParser};
 pub use stream::{EventStream, MAX_EVENT_BYTES};
 pub use tokio_util::sync::CancellationToken;
+pub use transport::ProxySetting;
 
 /// Version of this crate, sent in the default `User-Agent`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

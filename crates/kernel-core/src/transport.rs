@@ -1,0 +1,151 @@
+//! The reqwest clients behind every [`crate::Client`]: one per distinct TLS-and-proxy setting,
+//! shared process-wide, so clients with the same settings share one connection pool.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
+
+use crate::error::Error;
+
+/// Where requests go through. reqwest reads `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and
+/// `NO_PROXY` (and their lower-case forms) once, when the first client with
+/// [`ProxySetting::FromEnv`] is built.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub enum ProxySetting {
+    /// As the environment variables say (the default).
+    #[default]
+    FromEnv,
+    /// Straight to the server, whatever the environment says.
+    Disabled,
+    /// Every request through this proxy (an `http://` or `https://` URL; credentials in the
+    /// URL are used for the proxy and never printed).
+    Url(String),
+}
+
+/// Credentials in a proxy URL stay out of `Debug` prints.
+impl fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxySetting::FromEnv => f.write_str("FromEnv"),
+            ProxySetting::Disabled => f.write_str("Disabled"),
+            ProxySetting::Url(url) => {
+                let shown = url::Url::parse(url)
+                    .ok()
+                    .map(|url| {
+                        format!(
+                            "{}://{}{}",
+                            url.scheme(),
+                            url.host_str().unwrap_or(""),
+                            url.port()
+                                .map(|port| format!(":{port}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_else(|| "<invalid>".to_owned());
+                f.debug_tuple("Url").field(&shown).finish()
+            }
+        }
+    }
+}
+
+/// What makes one reqwest client differ from another.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct TransportSettings {
+    /// PEM certificates trusted in addition to the system's roots (and `SSL_CERT_FILE`).
+    pub extra_ca_pem: Option<String>,
+    pub proxy: ProxySetting,
+}
+
+/// Building a reqwest client loads the root certificates (milliseconds and ~100 KB each), so
+/// clients are built once per setting and shared.
+pub(crate) fn http_client(settings: &TransportSettings) -> Result<reqwest::Client, Error> {
+    static CLIENTS: OnceLock<Mutex<HashMap<TransportSettings, reqwest::Client>>> = OnceLock::new();
+    let mut clients = CLIENTS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(client) = clients.get(settings) {
+        return Ok(client.clone());
+    }
+    let client = build(settings)?;
+    clients.insert(settings.clone(), client.clone());
+    Ok(client)
+}
+
+fn build(settings: &TransportSettings) -> Result<reqwest::Client, Error> {
+    // reqwest is built without a default crypto provider (ring is smaller and faster to build
+    // than aws-lc); an application that installed its own keeps it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // Certificates are always verified: against the system's roots (which `SSL_CERT_FILE` and
+    // `SSL_CERT_DIR` replace, as in OpenSSL) plus the caller's extra ones. There is no switch
+    // to turn verification off.
+    let mut builder = reqwest::Client::builder();
+    if let Some(pem) = &settings.extra_ca_pem {
+        let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+            .ok()
+            .filter(|certificates| !certificates.is_empty())
+            .ok_or_else(|| {
+                Error::Config(
+                    "Invalid ca: expected one or more PEM certificates (-----BEGIN CERTIFICATE-----)"
+                        .to_owned(),
+                )
+            })?;
+        builder = builder.tls_certs_merge(certificates);
+    }
+    builder = match &settings.proxy {
+        ProxySetting::FromEnv => builder,
+        ProxySetting::Disabled => builder.no_proxy(),
+        ProxySetting::Url(url) => builder.proxy(proxy_from_url(url)?),
+    };
+    builder
+        .build()
+        .map_err(|err| Error::Config(format!("Could not set up the HTTP client: {err}")))
+}
+
+/// The URL is never echoed in the error: it may hold the proxy's password.
+fn proxy_from_url(raw: &str) -> Result<reqwest::Proxy, Error> {
+    let invalid = || {
+        Error::Config(
+            "Invalid proxy: expected an http:// or https:// URL such as http://proxy.internal:3128"
+                .to_owned(),
+        )
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid());
+    }
+    reqwest::Proxy::all(url).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_credentials_stay_out_of_debug_and_errors() {
+        let setting = ProxySetting::Url("http://user:hunter2@proxy.test:3128".into());
+        let printed = format!("{setting:?}");
+        assert_eq!(printed, r#"Url("http://proxy.test:3128")"#);
+        for bad in [
+            "ftp://user:hunter2@proxy.test",
+            "not a url hunter2",
+            "http://",
+        ] {
+            let message = proxy_from_url(bad).unwrap_err().to_string();
+            assert!(message.starts_with("Invalid proxy"), "{message}");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+    }
+
+    #[test]
+    fn same_settings_share_one_client_and_bad_ca_is_refused() {
+        let settings = TransportSettings::default();
+        assert!(http_client(&settings).is_ok());
+        let bad = TransportSettings {
+            extra_ca_pem: Some("not a certificate".into()),
+            ..TransportSettings::default()
+        };
+        let message = http_client(&bad).unwrap_err().to_string();
+        assert!(message.starts_with("Invalid ca"), "{message}");
+    }
+}
