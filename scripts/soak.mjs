@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+// Soak: many creates and updates, `--concurrency` in flight, against an emulator (in a child
+// process, so this process's RSS is the client's alone) that faults `--fault-rate` of all
+// requests at random: 503 and 429 with retry-after, connections dropped before the request is
+// applied, and answers lost after it was applied. Every call carries its own Idempotency-Key.
+//
+// Then it checks, one for one, the client's record of each call against the emulator's journal
+// of applied mutations: every call ended in a success or a typed APIError; every success was
+// applied exactly once with the outcome the client saw; no key was applied twice; no mutation
+// was applied that the client did not ask for; and RSS stayed within 10 % of its level after
+// warm-up. Prints a JSON summary; exits 1 if a check failed.
+//
+//   node scripts/soak.mjs [--calls 100000] [--concurrency 64] [--fault-rate 0.1]
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+import Kernel from 'kernel-native';
+
+const { values: args } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '100000' },
+    concurrency: { type: 'string', default: '64' },
+    'fault-rate': { type: 'string', default: '0.1' },
+  },
+});
+const calls = Number(args.calls);
+const concurrency = Number(args.concurrency);
+const faultRate = Number(args['fault-rate']);
+if (!(calls >= 2 && calls % 2 === 0) || !(concurrency >= 1) || !(faultRate >= 0 && faultRate < 1)) {
+  console.error('usage: soak.mjs [--calls EVEN>=2] [--concurrency N>=1] [--fault-rate 0..<1]');
+  process.exit(2);
+}
+const pairs = calls / 2;
+
+/** The emulator in a child process; resolves to its url and key. */
+async function startEmulatorProcess() {
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { startEmulator } from 'kernel-native/emulator';
+       const emu = await startEmulator();
+       console.log(JSON.stringify({ url: emu.url, apiKey: emu.apiKey }));
+       process.stdin.resume();
+       process.stdin.on('end', () => emu.close().then(() => process.exit(0)));`,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const [line] = await once(createInterface({ input: child.stdout }), 'line');
+  return { child, ...JSON.parse(line) };
+}
+
+// Four kinds of fault, equally likely, together `faultRate` of all requests.
+const perKind = 1 - (1 - faultRate) ** (1 / 4);
+const FAULTS = [
+  { status: 503, headers: { 'retry-after-ms': '1' } },
+  { status: 429, headers: { 'retry-after': '0' } },
+  { drop: true },
+  { dropAfter: true },
+];
+
+async function emulatorGet(emu, path) {
+  const response = await fetch(`${emu.url}${path}`);
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+  return response.json();
+}
+
+/** FNV-1a: the client's view of an id in 4 bytes, so the record does not grow RSS. */
+function hashId(id) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+const OK = 1;
+// Outcome codes after OK: one per error class seen.
+const errorCodes = new Map();
+function errorCode(error) {
+  const name = error instanceof Kernel.APIError ? error.constructor.name : `UNTYPED ${error?.constructor?.name}`;
+  if (!errorCodes.has(name)) errorCodes.set(name, { code: errorCodes.size + 2, count: 0, example: String(error?.message) });
+  const entry = errorCodes.get(name);
+  entry.count++;
+  return entry.code;
+}
+
+const wantedStatus = (pair) => (pair % 2 === 0 ? 'succeeded' : 'failed');
+const createKey = (pair) => `soak-create-${pair}`;
+const updateKey = (pair) => `soak-update-${pair}`;
+
+const emu = await startEmulatorProcess();
+const client = new Kernel({ baseURL: emu.url, apiKey: emu.apiKey });
+
+// The client's record, preallocated: outcome code and invocation id hash per call.
+const createOutcome = new Uint8Array(pairs);
+const updateOutcome = new Uint8Array(pairs);
+const createdIdHash = new Uint32Array(pairs);
+const updatedStatusOk = new Uint8Array(pairs);
+
+const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
+let next = 0;
+let settled = 0;
+let rssAfterWarmup = 0;
+const warmupCalls = Math.min(10_000, Math.floor(calls / 10));
+
+async function onePair(pair) {
+  let id;
+  try {
+    const created = await client.invocations.create(
+      { app_name: 'soak', action_name: 'run', version: '1', payload: `{"pair":${pair}}` },
+      { idempotencyKey: createKey(pair) },
+    );
+    id = created.id;
+    createdIdHash[pair] = hashId(id);
+    createOutcome[pair] = OK;
+  } catch (error) {
+    createOutcome[pair] = errorCode(error);
+  }
+  settled++;
+  if (id === undefined) {
+    settled++; // no update for a create that failed: counted as skipped, see below
+    return;
+  }
+  try {
+    const updated = await client.invocations.update(
+      id,
+      { status: wantedStatus(pair), output: `{"pair":${pair}}` },
+      { idempotencyKey: updateKey(pair) },
+    );
+    updateOutcome[pair] = OK;
+    updatedStatusOk[pair] = updated.id === id && updated.status === wantedStatus(pair) ? 1 : 0;
+  } catch (error) {
+    updateOutcome[pair] = errorCode(error);
+  }
+  settled++;
+}
+
+// RSS in MiB at each tenth of the run, to show the trend rather than two points.
+const rssTrace = [];
+let nextTrace = calls / 10;
+
+async function worker() {
+  while (next < pairs) {
+    await onePair(next++);
+    if (rssAfterWarmup === 0 && settled >= warmupCalls) {
+      globalThis.gc?.();
+      rssAfterWarmup = process.memoryUsage().rss;
+    }
+    if (settled >= nextTrace) {
+      nextTrace += calls / 10;
+      rssTrace.push(mib(process.memoryUsage().rss));
+    }
+  }
+}
+
+// Warm the pool before faults start, then turn them on.
+await client.invocations.list({ limit: 1 });
+for (const fault of FAULTS) {
+  const response = await fetch(`${emu.url}/_emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...fault, rate: perKind }),
+  });
+  if (response.status !== 204) throw new Error(`adding a fault failed: ${response.status}`);
+}
+const before = await emulatorGet(emu, '/_emulator/stats');
+const started = performance.now();
+await Promise.all(Array.from({ length: concurrency }, worker));
+const seconds = (performance.now() - started) / 1000;
+globalThis.gc?.();
+const rssAtEnd = process.memoryUsage().rss;
+
+await fetch(`${emu.url}/_emulator/faults`, { method: 'DELETE' });
+const stats = await emulatorGet(emu, '/_emulator/stats');
+const { entries: journal } = await emulatorGet(emu, '/_emulator/journal');
+emu.child.stdin.end();
+
+// One for one: the journal against the client's record.
+const problems = [];
+const problem = (text) => problems.length < 20 && problems.push(text);
+const appliedCreates = new Map();
+const appliedUpdates = new Map();
+for (const entry of journal) {
+  const match = /^soak-(create|update)-(\d+)$/.exec(entry.idempotencyKey ?? '');
+  if (!match) {
+    problem(`journal entry ${entry.seq} has no soak key: ${JSON.stringify(entry)}`);
+    continue;
+  }
+  const applied = match[1] === 'create' ? appliedCreates : appliedUpdates;
+  const pair = Number(match[2]);
+  if (applied.has(pair)) problem(`${entry.idempotencyKey} was applied twice`);
+  applied.set(pair, entry);
+}
+
+const counts = { ok: 0, typedErrors: 0, untypedErrors: 0, skippedUpdates: 0, appliedButAnswerLost: 0 };
+for (let pair = 0; pair < pairs; pair++) {
+  const create = appliedCreates.get(pair);
+  if (createOutcome[pair] === OK) {
+    counts.ok++;
+    if (!create) problem(`create ${pair} succeeded but was never applied`);
+    else if (hashId(create.invocationId) !== createdIdHash[pair]) problem(`create ${pair}: the client got another id than was applied`);
+  } else {
+    counts.typedErrors++;
+    if (create) counts.appliedButAnswerLost++;
+  }
+  const update = appliedUpdates.get(pair);
+  if (createOutcome[pair] !== OK) {
+    counts.skippedUpdates++;
+    if (update) problem(`update ${pair} applied, but its create failed and it was never sent`);
+    continue;
+  }
+  if (updateOutcome[pair] === OK) {
+    counts.ok++;
+    if (!update) problem(`update ${pair} succeeded but was never applied`);
+    else if (update.invocationStatus !== wantedStatus(pair)) problem(`update ${pair} applied as ${update.invocationStatus}`);
+    if (!updatedStatusOk[pair]) problem(`update ${pair}: the client got a wrong invocation back`);
+  } else if (updateOutcome[pair] === 0) {
+    problem(`update ${pair} never settled`);
+  } else {
+    counts.typedErrors++;
+    if (update) counts.appliedButAnswerLost++;
+  }
+}
+for (const [name, { count }] of errorCodes) if (name.startsWith('UNTYPED')) counts.untypedErrors += count;
+counts.typedErrors -= counts.untypedErrors;
+if (settled !== calls) problem(`${settled} of ${calls} calls settled`);
+if (counts.untypedErrors > 0) problem(`${counts.untypedErrors} calls ended in an untyped error`);
+if (stats.invocations !== appliedCreates.size) problem(`the emulator holds ${stats.invocations} invocations, the journal ${appliedCreates.size} creates`);
+
+const requests = stats.requests - before.requests;
+const faults = stats.faultsFired - before.faultsFired;
+const rssRatio = rssAtEnd / rssAfterWarmup;
+if (!(rssRatio <= 1.1) && calls >= 100_000) problem(`RSS grew from ${rssAfterWarmup} to ${rssAtEnd} bytes`);
+
+const summary = {
+  calls,
+  concurrency,
+  seconds: Math.round(seconds * 10) / 10,
+  callsPerSecond: Math.round(calls / seconds),
+  requestsSeen: requests,
+  faultsInjected: faults,
+  faultedShare: Math.round((faults / requests) * 1000) / 1000,
+  replayedForRepeatedKeys: stats.replayed - before.replayed,
+  succeeded: counts.ok,
+  typedErrors: counts.typedErrors,
+  untypedErrors: counts.untypedErrors,
+  updatesNotSentAfterFailedCreate: counts.skippedUpdates,
+  appliedButAnswerLost: counts.appliedButAnswerLost,
+  errorsByClass: Object.fromEntries([...errorCodes].map(([name, { count, example }]) => [name, { count, example }])),
+  journalEntries: journal.length,
+  rssAfterWarmupMiB: mib(rssAfterWarmup),
+  rssAtEndMiB: mib(rssAtEnd),
+  rssRatio: Math.round(rssRatio * 1000) / 1000,
+  rssTraceMiB: rssTrace,
+  heapUsedAtEndMiB: mib(process.memoryUsage().heapUsed),
+  problems,
+};
+console.log(JSON.stringify(summary, null, 2));
+process.exitCode = problems.length === 0 ? 0 : 1;
