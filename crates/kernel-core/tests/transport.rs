@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use kernel_core::{
     CancellationToken, Client, ClientOptions, Error, InvocationStatus, InvocationUpdateParams,
-    RequestOptions, UpdateStatus,
+    ProxySetting, RequestOptions, UpdateStatus,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -24,6 +24,8 @@ enum Reply {
     StallBody,
     /// Close the connection without answering.
     Drop,
+    /// 200 with a chunked body (no content-length), one chunk per string.
+    Chunked(Vec<String>),
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +138,16 @@ async fn handle(
                 return;
             }
             Reply::Drop => return,
+            Reply::Chunked(chunks) => {
+                let mut out = String::from("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+                for chunk in chunks {
+                    out.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+                }
+                out.push_str("0\r\n\r\n");
+                if socket.write_all(out.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
         }
     }
 }
@@ -535,6 +547,188 @@ async fn many_concurrent_calls_share_one_pool() {
     let results = futures_join_all(calls).await;
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(server.seen.lock().unwrap().len(), 200);
+}
+
+/// The value of header `name` (lower-case) in a recorded request head.
+fn header_value(seen: &Seen, name: &str) -> Option<String> {
+    seen.head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
+    })
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_sent_on_every_retry_of_its_call() {
+    let server = serve(vec![fast_retry(503), fast_retry(429), ok()]).await;
+    let options = RequestOptions {
+        idempotency_key: Some("order-42".into()),
+        ..quick(2)
+    };
+    client(&server.url)
+        .invocations()
+        .update("x", &succeed(), &options)
+        .await
+        .unwrap();
+    let seen = server.seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    for request in seen.iter() {
+        assert_eq!(
+            header_value(request, "idempotency-key").as_deref(),
+            Some("order-42")
+        );
+    }
+}
+
+#[tokio::test]
+async fn generated_idempotency_keys_are_per_call_and_only_on_mutations() {
+    let server = serve(vec![fast_retry(503), ok(), ok(), ok()]).await;
+    let c = Client::new(ClientOptions {
+        api_key: Some("k".into()),
+        base_url: Some(server.url.clone()),
+        idempotency_keys: true,
+        ..ClientOptions::default()
+    })
+    .unwrap();
+    c.invocations()
+        .update("x", &succeed(), &quick(1))
+        .await
+        .unwrap();
+    c.invocations()
+        .update("x", &succeed(), &quick(1))
+        .await
+        .unwrap();
+    c.invocations().retrieve("x", &quick(0)).await.unwrap();
+    let seen = server.seen.lock().unwrap();
+    let keys: Vec<_> = seen
+        .iter()
+        .map(|r| header_value(r, "idempotency-key"))
+        .collect();
+    let first = keys[0].clone().expect("a PATCH carries a key");
+    assert!(
+        first.starts_with("kernel-native-") && first.len() > 30,
+        "{first}"
+    );
+    assert_eq!(
+        keys[1].as_ref(),
+        Some(&first),
+        "the retry reuses its call's key"
+    );
+    assert!(
+        keys[2].is_some() && keys[2] != keys[0],
+        "another call, another key"
+    );
+    assert_eq!(keys[3], None, "a GET carries none");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_with_a_line_break_sends_nothing() {
+    let server = serve(vec![ok()]).await;
+    let options = RequestOptions {
+        idempotency_key: Some("a\r\nx-injected: 1".into()),
+        ..quick(0)
+    };
+    let err = client(&server.url)
+        .invocations()
+        .update("x", &succeed(), &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput {
+                field: "idempotencyKey",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(server.seen.lock().unwrap().is_empty());
+}
+
+fn capped_client(url: &str, limit: u64) -> Client {
+    Client::new(ClientOptions {
+        api_key: Some("k".into()),
+        base_url: Some(url.into()),
+        max_response_bytes: Some(limit),
+        ..ClientOptions::default()
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn bodies_over_max_response_bytes_fail_whether_announced_or_chunked() {
+    let limit = INVOCATION.len() as u64;
+    let half = INVOCATION.len() / 2;
+    let split = vec![INVOCATION[..half].to_owned(), INVOCATION[half..].to_owned()];
+    let server = serve(vec![
+        ok(),
+        Reply::Chunked(split.clone()),
+        ok(),
+        Reply::Chunked(split),
+        Reply::Http(500, vec![], "x".repeat(INVOCATION.len() + 1)),
+    ])
+    .await;
+    let exact = capped_client(&server.url, limit);
+    let tight = capped_client(&server.url, limit - 1);
+    for c in [&exact, &exact] {
+        let result = c.invocations().update("x", &succeed(), &quick(0)).await;
+        assert_eq!(
+            result.unwrap().data.id,
+            "inv1",
+            "a body at the limit is read"
+        );
+    }
+    for _ in 0..3 {
+        let err = tight
+            .invocations()
+            .update("x", &succeed(), &quick(0))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::ResponseTooLarge { limit: l } if l == limit - 1),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("maxResponseBytes"), "{err}");
+    }
+    assert!(matches!(
+        Client::new(ClientOptions {
+            api_key: Some("k".into()),
+            max_response_bytes: Some(0),
+            ..ClientOptions::default()
+        }),
+        Err(Error::InvalidInput {
+            field: "maxResponseBytes",
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn the_proxy_option_sends_every_request_through_the_proxy() {
+    // The "proxy" is the scripted server; the target port is closed, so only a request that
+    // went through the proxy can succeed.
+    let proxy = serve(vec![ok()]).await;
+    let proxy_root = proxy.url.trim_end_matches("/v1").to_owned();
+    let c = Client::new(ClientOptions {
+        api_key: Some("k".into()),
+        base_url: Some("http://127.0.0.1:9/v1".into()),
+        proxy: ProxySetting::Url(proxy_root),
+        ..ClientOptions::default()
+    })
+    .unwrap();
+    c.invocations()
+        .update("x", &succeed(), &quick(0))
+        .await
+        .unwrap();
+    let seen = proxy.seen.lock().unwrap();
+    assert!(
+        seen[0]
+            .head
+            .starts_with("PATCH http://127.0.0.1:9/v1/invocations/x HTTP/1.1"),
+        "{}",
+        seen[0].head
+    );
 }
 
 async fn futures_join_all<F: std::future::Future + Send + 'static>(
