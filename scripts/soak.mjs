@@ -140,6 +140,8 @@ async function onePair(pair) {
 
 // RSS in MiB at each tenth of the run, to show the trend rather than two points.
 const rssTrace = [];
+// RSS less the JS heap: native memory (the addon, sockets, buffers), where a leak would show.
+const outsideHeapTrace = [];
 let nextTrace = calls / 10;
 
 async function worker() {
@@ -151,7 +153,9 @@ async function worker() {
     }
     if (settled >= nextTrace) {
       nextTrace += calls / 10;
-      rssTrace.push(mib(process.memoryUsage().rss));
+      const { rss, heapTotal } = process.memoryUsage();
+      rssTrace.push(mib(rss));
+      outsideHeapTrace.push(mib(rss - heapTotal));
     }
   }
 }
@@ -171,7 +175,8 @@ const started = performance.now();
 await Promise.all(Array.from({ length: concurrency }, worker));
 const seconds = (performance.now() - started) / 1000;
 globalThis.gc?.();
-const rssAtEnd = process.memoryUsage().rss;
+const memoryAtEnd = process.memoryUsage();
+const rssAtEnd = memoryAtEnd.rss;
 
 await fetch(`${emu.url}/_emulator/faults`, { method: 'DELETE' });
 const stats = await emulatorGet(emu, '/_emulator/stats');
@@ -255,7 +260,8 @@ const summary = {
   rssAtEndMiB: mib(rssAtEnd),
   rssRatio: Math.round(rssRatio * 1000) / 1000,
   rssTraceMiB: rssTrace,
-  heapUsedAtEndMiB: mib(process.memoryUsage().heapUsed),
+  outsideJsHeapTraceMiB: outsideHeapTrace,
+  jsHeapAtEndMiB: { used: mib(memoryAtEnd.heapUsed), total: mib(memoryAtEnd.heapTotal) },
   problems,
 };
 console.log(JSON.stringify(summary, null, 2));
