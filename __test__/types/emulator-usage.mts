@@ -13,6 +13,14 @@ const spec: FaultSpec = { method: 'PATCH', path: '/invocations/', drop: true, de
 emu.fault(spec);
 await client.invocations.update('id', { status: 'succeeded' });
 
+emu.fault({ dropAfter: true, rate: 0.1 });
+const entries = emu.journal();
+const key: string | null | undefined = entries[0]?.idempotencyKey;
+const seq: number | undefined = entries[0]?.seq;
+const fired: number = emu.faultsFired;
+// @ts-expect-error rate is a number
+emu.fault({ drop: true, rate: '0.1' });
+
 // @ts-expect-error status is a number
 emu.fault({ status: '503' });
 // @ts-expect-error a spec is required

@@ -49,3 +49,20 @@ const abort: APIError<undefined, undefined, undefined> = new APIUserAbortError()
 const timeout: APIConnectionError = new APIConnectionTimeoutError();
 const staticMatches: typeof Kernel.ConflictError = ConflictError;
 console.log(statusAlias, finished, fields, optional, wrong, classes, abort, timeout, staticMatches);
+
+// Reliability options: size cap, extra CAs, proxy, idempotency keys.
+const hardened = new Kernel({
+  apiKey: 'k',
+  maxResponseBytes: 1_048_576,
+  ca: ['-----BEGIN CERTIFICATE-----', new Uint8Array(0)],
+  proxy: null,
+  idempotencyKeys: true,
+});
+new Kernel({ apiKey: 'k', ca: 'pem', proxy: 'http://proxy.internal:3128' });
+await hardened.invocations.update('id', { status: 'failed' }, { idempotencyKey: 'job-42' });
+// @ts-expect-error proxy is a URL string or null
+new Kernel({ apiKey: 'k', proxy: 3128 });
+// @ts-expect-error idempotencyKeys is a boolean
+new Kernel({ apiKey: 'k', idempotencyKeys: 'yes' });
+// @ts-expect-error idempotencyKey is a string
+await hardened.invocations.update('id', { status: 'failed' }, { idempotencyKey: 42 });
