@@ -54,6 +54,11 @@ impl SseParser {
 
     /// Adds bytes from the stream; fails on invalid UTF-8 or an event larger than the limit.
     pub fn feed(&mut self, mut chunk: &[u8]) -> Result<(), Error> {
+        // An empty read between a `\r` and its `\n` must not forget the pending `\r`
+        // (found by the sse_stream fuzz target).
+        if chunk.is_empty() {
+            return Ok(());
+        }
         if self.skip_lf {
             self.skip_lf = false;
             if let Some(rest) = chunk.strip_prefix(b"\n") {
@@ -201,6 +206,17 @@ mod tests {
                 assert_eq!(data, ["x", "y"], "{input:?} in pieces of {piece}");
             }
         }
+    }
+
+    #[test]
+    fn an_empty_read_between_cr_and_lf_keeps_them_one_line_end() {
+        let mut parser = SseParser::new(1024);
+        for chunk in [&b"data: x\r"[..], b"", b"\ndata: y\r", b"", b"\n\r\n"] {
+            parser.feed(chunk).unwrap();
+        }
+        let event = parser.next_event().expect("one event");
+        assert_eq!(event.data, "x\ny");
+        assert!(parser.next_event().is_none());
     }
 
     #[test]
