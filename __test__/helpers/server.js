@@ -140,6 +140,76 @@ async function startRawServer(onRequest) {
   };
 }
 
+/**
+ * Starts a raw TCP server that hands each connection to `onConnection(socket, index, record)`
+ * as soon as it is accepted, before anything is read (the socket is paused until the handler
+ * reads from it). Every connection is recorded in `connections` as { closed, closedPromise }.
+ * Returns { url, port, connections, close }.
+ */
+async function startSocketServer(onConnection) {
+  const connections = [];
+  const sockets = new Set();
+  const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    sockets.add(socket);
+    const record = { closed: false, closedPromise: null };
+    record.closedPromise = new Promise((resolve) => {
+      socket.on('close', () => {
+        record.closed = true;
+        sockets.delete(socket);
+        resolve();
+      });
+    });
+    socket.on('error', () => {});
+    const index = connections.push(record) - 1;
+    onConnection(socket, index, record);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    connections,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Starts a forward HTTP proxy on 127.0.0.1 that never forwards anything. A request in absolute
+ * form (`PATCH http://host:port/path`) is recorded in `requests` as { method, url, headers, body }
+ * and answered by `handler(req, res, record)` (default: 200 with an invocation whose id is
+ * 'via-proxy'), so the target never needs to exist. A `CONNECT host:port` (an https:// target)
+ * is recorded in `connects` as { url, headers } and refused with `connectStatus` (default 403).
+ * Returns { url, port, requests, connects, close }.
+ */
+async function startProxy(handler, { connectStatus = 403 } = {}) {
+  const answer =
+    handler ?? ((req, res) => sendJson(res, 200, invocation({ id: 'via-proxy' }), { 'x-answered-by': 'test-proxy' }));
+  const recorder = await startServer(answer);
+  const connects = [];
+  recorder.server.on('connect', (req, socket) => {
+    connects.push({ url: req.url, headers: req.headers });
+    socket.on('error', () => {});
+    socket.end(`HTTP/1.1 ${connectStatus} Refused by the test proxy\r\nContent-Length: 0\r\n\r\n`);
+  });
+  return { ...recorder, connects };
+}
+
+/** Rejects with a clear message if `promise` has not settled within `ms` (a budget, not a speed check). */
+function within(ms, promise, what) {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
 /** A port that was open a moment ago and is closed now: connecting to it is refused. */
 async function closedPort() {
   const server = net.createServer();
@@ -178,6 +248,9 @@ module.exports = {
   echoInvocation,
   startServer,
   startRawServer,
+  startSocketServer,
+  startProxy,
+  within,
   closedPort,
   rejection,
   thrown,
