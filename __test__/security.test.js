@@ -358,7 +358,6 @@ test('a ca that holds no usable certificate is a KernelError at new Kernel(); no
 
 test(
   'a PEM block whose contents are not a certificate (bad DER) is refused with a message naming ca',
-  { todo: 'BUG: the message is "Could not set up the HTTP client: builder error" and does not name ca' },
   () => {
     const err = thrown(() =>
       client('https://127.0.0.1:9', { ca: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }),

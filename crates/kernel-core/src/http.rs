@@ -271,12 +271,9 @@ impl Client {
         mode: BodyMode,
     ) -> Result<Attempt, Error> {
         let max_retries = options.max_retries.unwrap_or(self.inner.max_retries);
-        let mut headers = self.request_headers(&spec, &options.headers)?;
-        // Chosen once per call: every retry carries the same key.
-        if let Some(key) = self.idempotency_key(&spec, options) {
-            let (name, value) = parse_header("idempotencyKey", "idempotency-key", &key)?;
-            headers.insert(name, value);
-        }
+        // Chosen once per call, so every retry carries the same key.
+        let key = self.idempotency_key(&spec, options);
+        let headers = self.request_headers(&spec, key.as_deref(), &options.headers)?;
         let url = self.url(&spec)?;
         let attempts =
             self.send_with_retries(&spec, &url, headers, timeout, max_retries, mode, options);
@@ -452,14 +449,22 @@ impl Client {
         }))
     }
 
-    /// The client's headers, then the body's content type and the call's accept type, then
-    /// the call's own headers.
+    /// The idempotency key unless the client's headers set one, then the body's content type
+    /// and the call's accept type, then the call's own headers: as in `@onkernel/sdk`, an
+    /// `Idempotency-Key` header given by the caller wins over the key.
     fn request_headers(
         &self,
         spec: &RequestSpec,
+        idempotency_key: Option<&str>,
         overrides: &[(String, Option<String>)],
     ) -> Result<HeaderMap, Error> {
         let mut headers = self.inner.default_headers.clone();
+        if let Some(key) = idempotency_key {
+            let (name, value) = parse_header("idempotencyKey", "idempotency-key", key)?;
+            if !headers.contains_key(&name) {
+                headers.insert(name, value);
+            }
+        }
         if spec.body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }

@@ -97,9 +97,13 @@ fn build(settings: &TransportSettings) -> Result<reqwest::Client, Error> {
         ProxySetting::Disabled => builder.no_proxy(),
         ProxySetting::Url(url) => builder.proxy(proxy_from_url(url)?),
     };
-    builder
-        .build()
-        .map_err(|err| Error::Config(format!("Could not set up the HTTP client: {err}")))
+    builder.build().map_err(|err| match settings.extra_ca_pem {
+        // Blocks that look like PEM certificates but hold no usable one fail only here.
+        Some(_) => Error::Config(
+            "Invalid ca: a PEM block could not be read as an X.509 certificate".to_owned(),
+        ),
+        None => Error::Config(format!("Could not set up the HTTP client: {err}")),
+    })
 }
 
 /// The URL is never echoed in the error: it may hold the proxy's password.
