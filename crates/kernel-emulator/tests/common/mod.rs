@@ -447,3 +447,111 @@ pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .windows(needle.len())
         .position(|window| window == needle)
 }
+
+/// Requests with extra headers (an `Idempotency-Key`, say) and the `/_emulator/` read routes.
+impl Api {
+    /// A request with the bearer key (unless `headers` names its own `authorization`) and these
+    /// extra headers; an error when no answer came (a dropped connection).
+    pub async fn try_send_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Answer, reqwest::Error> {
+        let mut request = self.http.request(method, format!("{}{}", self.base, path));
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        {
+            request = request.header("authorization", format!("Bearer {}", self.key));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?.to_vec();
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// [`Api::try_send_with`], failing the test when no answer came.
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        within(
+            &format!("{method} {path}"),
+            self.try_send_with(method.clone(), path, body, headers),
+        )
+        .await
+        .unwrap_or_else(|err| panic!("{method} {path} failed: {err:?}"))
+    }
+
+    /// A request with the bearer key and this `Idempotency-Key`.
+    pub async fn send_keyed(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        key: &str,
+    ) -> Answer {
+        self.send_with(method, path, body, &[("idempotency-key", key)])
+            .await
+    }
+
+    /// `GET /_emulator/journal` (no key needed): the entries, asserting the envelope.
+    pub async fn journal(&self) -> Vec<Value> {
+        let answer = within(
+            "GET /_emulator/journal",
+            self.send_as(None, Method::GET, "/_emulator/journal", None),
+        )
+        .await
+        .expect("the journal answers");
+        assert_eq!(answer.status, 200);
+        let body = answer.json();
+        assert_eq!(
+            body.as_object().map(|o| o.len()),
+            Some(1),
+            "only `entries`: {body}"
+        );
+        body["entries"].as_array().expect("entries array").clone()
+    }
+
+    /// `GET /_emulator/stats` (no key needed).
+    pub async fn stats(&self) -> Value {
+        let answer = within(
+            "GET /_emulator/stats",
+            self.send_as(None, Method::GET, "/_emulator/stats", None),
+        )
+        .await
+        .expect("the stats answer");
+        assert_eq!(answer.status, 200);
+        answer.json()
+    }
+}
+
+/// `{"requests", "invocations", "faultsFired", "replayed"}`, exactly.
+#[track_caller]
+pub fn assert_stats(stats: &Value, requests: u64, invocations: u64, fired: u64, replayed: u64) {
+    assert_eq!(
+        stats,
+        &serde_json::json!({
+            "requests": requests, "invocations": invocations,
+            "faultsFired": fired, "replayed": replayed,
+        }),
+    );
+}
