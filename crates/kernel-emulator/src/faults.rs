@@ -92,6 +92,22 @@ impl FaultSpec {
     }
 }
 
+/// The wait of a `delayMs` fault whose request then proceeds; the innermost layer of the API
+/// ([`apply_delay`]) sleeps it, after authentication and the idempotency key.
+#[derive(Clone, Copy, Debug)]
+pub struct FaultDelay(pub std::time::Duration);
+
+/// Sleeps a request's [`FaultDelay`], if it has one, then handles it.
+pub async fn apply_delay(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Some(FaultDelay(delay)) = request.extensions().get::<FaultDelay>().copied() {
+        tokio::time::sleep(delay).await;
+    }
+    next.run(request).await
+}
+
 /// The faults still to fire, in the order they were added, and how many fired.
 #[derive(Default)]
 pub struct Faults {

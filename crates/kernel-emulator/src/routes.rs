@@ -14,7 +14,7 @@ use kernel_core::{InvocationStatus, UpdateStatus};
 use serde_json::{json, Map, Value};
 use subtle::ConstantTimeEq;
 
-use crate::faults::{FaultSpec, Faults};
+use crate::faults::{apply_delay, FaultSpec, Faults};
 use crate::idempotency::{idempotent, Idempotency};
 use crate::store::{CreateRequest, ListFilter, Store, UpdateError};
 use crate::{sse, time_format, MAX_BODY_BYTES};
@@ -75,7 +75,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/invocations/{id}/browsers",
             get(list_browsers).delete(delete_browsers),
         )
-        // Layers run last-added first: authentication, then idempotency keys.
+        // Layers run last-added first: authentication, idempotency keys, fault delays.
+        .route_layer(middleware::from_fn(apply_delay))
         .route_layer(middleware::from_fn_with_state(state.clone(), idempotent))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use crate::faults::{FaultError, FaultSpec, Faults};
+use crate::faults::{FaultDelay, FaultError, FaultSpec, Faults};
 use crate::idempotency::{Idempotency, JournalEntry};
 use crate::routes::{fault_response, router, AppState};
 use crate::store::Store;
@@ -169,7 +169,7 @@ async fn serve(listener: TcpListener, state: Arc<AppState>, mut stopped: oneshot
 async fn handle(
     app: axum::Router,
     state: Arc<AppState>,
-    request: Request<Incoming>,
+    mut request: Request<Incoming>,
 ) -> Result<Response, DropConnection> {
     let path = request.uri().path();
     let mut lose_answer = false;
@@ -178,8 +178,14 @@ async fn handle(
             .requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(fault) = state.faults.take(request.method().as_str(), path) {
-            if let Some(delay) = fault.delay_ms {
-                tokio::time::sleep(Duration::from_millis(delay)).await;
+            let delay = Duration::from_millis(fault.delay_ms.unwrap_or(0));
+            let answers_itself = fault.drop == Some(true) || fault.status.is_some();
+            if answers_itself {
+                tokio::time::sleep(delay).await;
+            } else if !delay.is_zero() {
+                // A request that proceeds waits inside the API, after its idempotency key was
+                // claimed: a slow request is then "in flight" as a real slow handler would be.
+                request.extensions_mut().insert(FaultDelay(delay));
             }
             if fault.drop == Some(true) {
                 return Err(DropConnection);

@@ -846,9 +846,6 @@ async fn a_retry_during_a_slow_first_request_is_never_applied_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "BUG: a delayMs fault sleeps before the idempotency layer claims the key, so a retry \
-            sent while the first request is delayed is applied (and the first then gets the \
-            retry's answer replayed) instead of getting 409 idempotency_key_in_use"]
 async fn a_retry_while_the_first_request_is_in_flight_gets_409() {
     let emulator = start().await;
     let api = Api::new(&emulator);
