@@ -104,6 +104,13 @@ export declare class NativeResponse {
   takeLogs(): Array<LogEntry>
 }
 
+/**
+ * Bytes the C allocator has handed out and not had back (`mallinfo2`: arenas plus mmapped
+ * blocks), or `null` where that is not available. Unlike RSS it does not count memory the
+ * allocator keeps for reuse, so a leak shows as growth here and fragmentation does not.
+ */
+export declare function __mallocInUse(): number | null
+
 /** Panics on purpose, so tests can prove a Rust panic reaches JS as an error, not a crash. */
 export declare function __panicForTests(asynchronous: boolean): Promise<number>
 

@@ -841,6 +841,7 @@ module.exports.NativeEmulator = nativeBinding.NativeEmulator
 module.exports.NativeEventStream = nativeBinding.NativeEventStream
 module.exports.NativeFailure = nativeBinding.NativeFailure
 module.exports.NativeResponse = nativeBinding.NativeResponse
+module.exports.__mallocInUse = nativeBinding.__mallocInUse
 module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.__roundTripForBench = nativeBinding.__roundTripForBench
 module.exports.InvocationStatus = nativeBinding.InvocationStatus

@@ -41,6 +41,9 @@ test('soak: every call ends in success or a typed error, and the journal matches
   // Each success was applied once; a failed call was applied at most once.
   assert.ok(summary.journalEntries >= summary.succeeded);
   assert.ok(summary.journalEntries <= summary.succeeded + summary.typedErrors);
+  // Memory is measured with no call in flight, including the allocator's bytes in use.
+  assert.ok(summary.memoryAtEndMiB.mallocInUse > 0, JSON.stringify(summary.memoryAtEndMiB));
+  assert.ok(summary.inUseRatio > 0);
   for (const name of Object.keys(summary.errorsByClass)) {
     assert.match(name, /^(APIConnectionError|APIConnectionTimeoutError|RateLimitError|InternalServerError)$/);
   }

@@ -9,6 +9,7 @@ mod cancel;
 mod client;
 mod completion;
 mod convert;
+mod diagnostics;
 mod emulator;
 mod failure;
 mod invocation;
