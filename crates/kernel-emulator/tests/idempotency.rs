@@ -14,6 +14,12 @@ use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 use tokio::task::JoinSet;
 
+/// `POST /invocations` with the body `create_body(name)` under `key`.
+async fn create_keyed(api: &Api, name: &str, key: &str) -> Answer {
+    api.send_keyed(Method::POST, "/invocations", Some(&create_body(name)), key)
+        .await
+}
+
 fn create_body(app: &str) -> Value {
     json!({"app_name": app, "action_name": "act", "version": "1"})
 }
@@ -170,17 +176,13 @@ async fn a_repeated_key_replays_the_first_answer_and_applies_nothing() {
 async fn a_used_key_for_a_different_request_is_refused_with_422() {
     let emulator = start().await;
     let api = Api::new(&emulator);
-    let first = api
-        .send_keyed(Method::POST, "/invocations", Some(&create_body("a")), "k")
-        .await;
+    let first = create_keyed(&api, "a", "k").await;
     assert_fresh(&first, 200);
     let id = first.json()["id"].as_str().unwrap().to_owned();
     let other = api.create("b", "act", "1", false).await;
 
     // Another body, another path, another method: each refused, none applied.
-    let reused = api
-        .send_keyed(Method::POST, "/invocations", Some(&create_body("b")), "k")
-        .await;
+    let reused = create_keyed(&api, "b", "k").await;
     reused.assert_error(422, "idempotency_key_reused");
     assert_eq!(reused.header("idempotent-replayed"), None);
     let patch = json!({"status": "failed"});
@@ -227,15 +229,11 @@ async fn a_used_key_for_a_different_request_is_refused_with_422() {
     assert_eq!(api.invocation(&other).await["status"], "running");
 
     // The refusals did not overwrite what the keys hold.
-    let replay = api
-        .send_keyed(Method::POST, "/invocations", Some(&create_body("a")), "k")
-        .await;
+    let replay = create_keyed(&api, "a", "k").await;
     assert_replay_of(&replay, &first);
 
     // Keys are distinct from each other: a new key for the same body is a new create.
-    let fresh = api
-        .send_keyed(Method::POST, "/invocations", Some(&create_body("a")), "k2")
-        .await;
+    let fresh = create_keyed(&api, "a", "k2").await;
     assert_fresh(&fresh, 200);
     assert_ne!(fresh.json()["id"], first.json()["id"]);
 
@@ -400,7 +398,7 @@ async fn client_errors_are_kept_under_their_key_and_not_journalled() {
     assert_replay_of(&again, &first);
     again.assert_error(400, "bad_request");
     // ... and the fixed request needs a new key.
-    api.send_keyed(Method::POST, "/invocations", Some(&create_body("a")), "bad")
+    create_keyed(&api, "a", "bad")
         .await
         .assert_error(422, "idempotency_key_reused");
 
@@ -510,14 +508,7 @@ async fn keys_on_get_are_ignored() {
     }
     // The GETs did not take the key: a POST with it is applied, and a GET after that still
     // gets its own answer rather than the POST's.
-    let created = api
-        .send_keyed(
-            Method::POST,
-            "/invocations",
-            Some(&create_body("p")),
-            "get-key",
-        )
-        .await;
+    let created = create_keyed(&api, "p", "get-key").await;
     assert_fresh(&created, 200);
     let listed = api
         .send_keyed(Method::GET, "/invocations", None, "get-key")
@@ -772,76 +763,14 @@ async fn a_client_that_disconnects_mid_request_leaves_the_key_free() {
     );
     assert!(emulator.journal().is_empty());
 
-    let retry = api
-        .send_keyed(
-            Method::POST,
-            "/invocations",
-            Some(&create_body("gone")),
-            "gone",
-        )
-        .await;
+    let retry = create_keyed(&api, "gone", "gone").await;
     assert_fresh(&retry, 200);
-    let replay = api
-        .send_keyed(
-            Method::POST,
-            "/invocations",
-            Some(&create_body("gone")),
-            "gone",
-        )
-        .await;
+    let replay = create_keyed(&api, "gone", "gone").await;
     assert_replay_of(&replay, &retry);
     assert_eq!(emulator.store().len(), 1);
     let journal = checked_journal(&emulator, &api).await;
     assert_eq!(journal.len(), 1);
     assert_eq!(journal[0]["invocationId"], retry.json()["id"]);
-    emulator.close().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_retry_during_a_slow_first_request_is_never_applied_twice() {
-    // Whatever the second request gets while the first is delayed (409, or the first's
-    // answer), the create happens once and every 200 names the same invocation.
-    let emulator = start().await;
-    let api = Api::new(&emulator);
-    emulator
-        .fault(FaultSpec {
-            method: Some("POST".into()),
-            delay_ms: Some(500),
-            ..FaultSpec::default()
-        })
-        .unwrap();
-    let body = create_body("slow");
-    let slow = tokio::spawn({
-        let (api, body) = (api.clone(), body.clone());
-        async move {
-            api.send_keyed(Method::POST, "/invocations", Some(&body), "slow")
-                .await
-        }
-    });
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    let second = api
-        .send_keyed(Method::POST, "/invocations", Some(&body), "slow")
-        .await;
-    let first = slow.await.unwrap();
-    assert_eq!(first.status, 200);
-    let id = first.json()["id"].clone();
-    match second.status.as_u16() {
-        409 => second.assert_error(409, "idempotency_key_in_use"),
-        200 => assert_eq!(second.json()["id"], id),
-        other => panic!(
-            "unexpected {other}: {}",
-            String::from_utf8_lossy(&second.body)
-        ),
-    }
-    let retry = api
-        .send_keyed(Method::POST, "/invocations", Some(&body), "slow")
-        .await;
-    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
-    assert_eq!(retry.json()["id"], id);
-    assert_eq!(emulator.store().len(), 1);
-    let journal = checked_journal(&emulator, &api).await;
-    assert_eq!(journal.len(), 1);
-    assert_eq!(journal[0]["invocationId"], id);
     emulator.close().await;
 }
 
@@ -870,14 +799,9 @@ async fn a_retry_while_the_first_request_is_in_flight_gets_409() {
         .await;
     second.assert_error(409, "idempotency_key_in_use");
     // A different request under the in-flight key is still a reuse.
-    api.send_keyed(
-        Method::POST,
-        "/invocations",
-        Some(&create_body("x")),
-        "slow",
-    )
-    .await
-    .assert_error(422, "idempotency_key_reused");
+    create_keyed(&api, "x", "slow")
+        .await
+        .assert_error(422, "idempotency_key_reused");
     let first = slow.await.unwrap();
     assert_fresh(&first, 200);
     let retry = api

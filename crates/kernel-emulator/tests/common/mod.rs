@@ -54,6 +54,17 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Reads the whole of a response.
+    pub async fn read(response: reqwest::Response) -> reqwest::Result<Answer> {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?.to_vec();
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|err| {
             panic!(
@@ -137,15 +148,7 @@ impl Api {
                 .header("content-type", "application/json")
                 .body(body);
         }
-        let response = request.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?.to_vec();
-        Ok(Answer {
-            status,
-            headers,
-            body,
-        })
+        Answer::read(request.send().await?).await
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Answer {
@@ -474,15 +477,7 @@ impl Api {
                 .header("content-type", "application/json")
                 .body(body.to_string());
         }
-        let response = request.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?.to_vec();
-        Ok(Answer {
-            status,
-            headers,
-            body,
-        })
+        Answer::read(request.send().await?).await
     }
 
     /// [`Api::try_send_with`], failing the test when no answer came.
