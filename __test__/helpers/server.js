@@ -100,17 +100,7 @@ async function startRawServer(onRequest) {
   const connections = [];
   const sockets = new Set();
   const server = net.createServer((socket) => {
-    sockets.add(socket);
-    const record = { head: '', closed: false, closedPromise: null };
-    record.closedPromise = new Promise((resolve) => {
-      socket.on('close', () => {
-        record.closed = true;
-        sockets.delete(socket);
-        resolve();
-      });
-    });
-    socket.on('error', () => {});
-    const index = connections.push(record) - 1;
+    const { record, index } = track(socket, sockets, connections, { head: '' });
     let buffered = '';
     let answered = false;
     socket.on('data', (chunk) => {
@@ -136,17 +126,7 @@ async function startSocketServer(onConnection) {
   const connections = [];
   const sockets = new Set();
   const server = net.createServer({ pauseOnConnect: true }, (socket) => {
-    sockets.add(socket);
-    const record = { closed: false, closedPromise: null };
-    record.closedPromise = new Promise((resolve) => {
-      socket.on('close', () => {
-        record.closed = true;
-        sockets.delete(socket);
-        resolve();
-      });
-    });
-    socket.on('error', () => {});
-    const index = connections.push(record) - 1;
+    const { record, index } = track(socket, sockets, connections, {});
     onConnection(socket, index, record);
   });
   return listenRaw(server, sockets, connections);
@@ -180,6 +160,22 @@ function within(ms, promise, what) {
     timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
   });
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/** Records a raw connection as { ...fields, closed, closedPromise } until it closes. */
+function track(socket, sockets, connections, fields) {
+  sockets.add(socket);
+  const record = { ...fields, closed: false, closedPromise: null };
+  record.closedPromise = new Promise((resolve) => {
+    socket.on('close', () => {
+      record.closed = true;
+      sockets.delete(socket);
+      resolve();
+    });
+  });
+  socket.on('error', () => {});
+  const index = connections.push(record) - 1;
+  return { record, index };
 }
 
 /** Listens on 127.0.0.1 (port 0); `close` destroys the open sockets, then the server. */
