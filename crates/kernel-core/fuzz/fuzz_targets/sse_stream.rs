@@ -71,7 +71,7 @@ fn random_chunks<'a>(data: &'a [u8], rng: &mut Rng) -> Vec<&'a [u8]> {
     let mut chunks: Vec<&[u8]> = Vec::new();
     let mut rest = data;
     while !rest.is_empty() {
-        let r = rng.next();
+        let r = rng.next_u64();
         let size = match r % 8 {
             0 => 0,
             1..=3 => 1 + (r >> 8) as usize % 4,
@@ -85,7 +85,7 @@ fn random_chunks<'a>(data: &'a [u8], rng: &mut Rng) -> Vec<&'a [u8]> {
         chunks.push(chunk);
         rest = tail;
     }
-    if rng.next() % 4 == 0 && empty_may_follow(chunks.last().copied()) {
+    if rng.next_u64().is_multiple_of(4) && empty_may_follow(chunks.last().copied()) {
         chunks.push(&[]);
     }
     chunks
@@ -94,7 +94,7 @@ fn random_chunks<'a>(data: &'a [u8], rng: &mut Rng) -> Vec<&'a [u8]> {
 fuzz_target!(|data: &[u8]| {
     let seed = fnv1a(data);
     let mut rng = Rng::new(seed);
-    let small_limit = 1 + (rng.next() % (data.len() as u64 + 16)) as usize;
+    let small_limit = 1 + (rng.next_u64() % (data.len() as u64 + 16)) as usize;
     for limit in [MAX_EVENT_BYTES, small_limit] {
         let whole = parse([data], limit);
         let bytewise = parse(data.chunks(1), limit);
