@@ -45,23 +45,12 @@ fn parse<'a>(chunks: impl IntoIterator<Item = &'a [u8]>, limit: usize) -> Outcom
     Outcome { events, failed }
 }
 
-/// Whether an empty chunk may follow `previous`. Always, unless the `no-empty-chunk-after-cr`
-/// feature is on: it works around the known `SseParser::feed` bug (an empty chunk after one
-/// ending in `\r` loses the `\r`, so a `\n` at the start of the next chunk becomes an empty
-/// line; see README.md) so that long runs can look for other bugs.
-fn empty_may_follow(previous: Option<&[u8]>) -> bool {
-    !(cfg!(feature = "no-empty-chunk-after-cr")
-        && previous.is_some_and(|chunk| chunk.ends_with(b"\r")))
-}
-
 /// One byte at a time, with an empty chunk after each byte.
 fn bytes_and_empties(data: &[u8]) -> Vec<&[u8]> {
     let mut chunks = Vec::new();
     for byte in data.chunks(1) {
         chunks.push(byte);
-        if empty_may_follow(Some(byte)) {
-            chunks.push(&[]);
-        }
+        chunks.push(&[]);
     }
     chunks
 }
@@ -78,14 +67,11 @@ fn random_chunks<'a>(data: &'a [u8], rng: &mut Rng) -> Vec<&'a [u8]> {
             _ => 1 + (r >> 8) as usize % 64,
         }
         .min(rest.len());
-        if size == 0 && !empty_may_follow(chunks.last().copied()) {
-            continue;
-        }
         let (chunk, tail) = rest.split_at(size);
         chunks.push(chunk);
         rest = tail;
     }
-    if rng.next_u64().is_multiple_of(4) && empty_may_follow(chunks.last().copied()) {
+    if rng.next_u64().is_multiple_of(4) {
         chunks.push(&[]);
     }
     chunks
