@@ -28,3 +28,12 @@ pub fn server_retry_delay(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 pub fn should_retry(status: u16, headers: &HeaderMap) -> bool {
     StatusCode::from_u16(status).is_ok_and(|status| crate::retry::should_retry(status, headers))
 }
+
+/// `X-Has-More` and `X-Next-Offset` of a list answer, as `list` reads them.
+pub fn page_headers(
+    status: u16,
+    headers: &HeaderMap,
+) -> Result<(Option<bool>, Option<u64>), crate::Error> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    crate::invocations::page_headers(status, headers)
+}

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use http::Method;
+use http::{HeaderMap, Method, StatusCode};
 
 use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -365,39 +365,7 @@ impl Invocations<'_> {
             spec.query.push(("offset", offset.to_string()));
         }
         let response = self.client.execute(spec, options).await?;
-        let has_more = match response.headers.get("x-has-more").map(|v| v.as_bytes()) {
-            None => None,
-            Some(b"true") => Some(true),
-            Some(b"false") => Some(false),
-            Some(other) => {
-                return Err(Error::Decode {
-                    status: response.status.as_u16(),
-                    expected: "an X-Has-More header of true or false",
-                    reason: format!("got {:?}", String::from_utf8_lossy(other)),
-                })
-            }
-        };
-        let next_offset = match response.headers.get("x-next-offset") {
-            None => None,
-            Some(value) => Some(
-                value
-                    .to_str()
-                    .ok()
-                    .and_then(|text| text.trim().parse::<u64>().ok())
-                    .ok_or_else(|| Error::Decode {
-                        status: response.status.as_u16(),
-                        expected: "an X-Next-Offset header holding a non-negative integer",
-                        reason: format!("got {value:?}"),
-                    })?,
-            ),
-        };
-        if has_more == Some(true) && next_offset.is_none() {
-            return Err(Error::Decode {
-                status: response.status.as_u16(),
-                expected: "an X-Next-Offset header",
-                reason: "the server sent X-Has-More: true without X-Next-Offset; refusing to truncate the list silently".into(),
-            });
-        }
+        let (has_more, next_offset) = page_headers(response.status, &response.headers)?;
         let Response {
             data,
             status,
@@ -457,6 +425,49 @@ impl Invocations<'_> {
         spec.accept = Some("*/*");
         self.client.execute(spec, options).await
     }
+}
+
+/// Reads `X-Has-More` and `X-Next-Offset` of a list answer. Anything but `true`/`false`, or a
+/// non-negative integer, is a [`Error::Decode`]; so is `X-Has-More: true` without an offset,
+/// which would otherwise end the list silently.
+pub(crate) fn page_headers(
+    status: StatusCode,
+    headers: &HeaderMap,
+) -> Result<(Option<bool>, Option<u64>), Error> {
+    let has_more = match headers.get("x-has-more").map(|v| v.as_bytes()) {
+        None => None,
+        Some(b"true") => Some(true),
+        Some(b"false") => Some(false),
+        Some(other) => {
+            return Err(Error::Decode {
+                status: status.as_u16(),
+                expected: "an X-Has-More header of true or false",
+                reason: format!("got {:?}", String::from_utf8_lossy(other)),
+            })
+        }
+    };
+    let next_offset = match headers.get("x-next-offset") {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|text| text.trim().parse::<u64>().ok())
+                .ok_or_else(|| Error::Decode {
+                    status: status.as_u16(),
+                    expected: "an X-Next-Offset header holding a non-negative integer",
+                    reason: format!("got {value:?}"),
+                })?,
+        ),
+    };
+    if has_more == Some(true) && next_offset.is_none() {
+        return Err(Error::Decode {
+            status: status.as_u16(),
+            expected: "an X-Next-Offset header",
+            reason: "the server sent X-Has-More: true without X-Next-Offset; refusing to truncate the list silently".into(),
+        });
+    }
+    Ok((has_more, next_offset))
 }
 
 #[cfg(test)]
