@@ -219,8 +219,12 @@ pub async fn idempotent(
     if status.is_success() {
         ledger.record(&fingerprint, key.clone(), status, &body);
     }
-    // A server error leaves the key free, so a retry is handled afresh.
-    if let (Some(key), false) = (guard.key.take(), status.is_server_error()) {
+    // A server error leaves the key free (the guard removes it when it drops), so a retry is
+    // handled afresh.
+    if status.is_server_error() {
+        return Response::from_parts(parts, Body::from(body));
+    }
+    if let Some(key) = guard.key.take() {
         lock(&ledger.keys).insert(
             key,
             Entry::Done {
@@ -231,4 +235,65 @@ pub async fn idempotent(
         );
     }
     Response::from_parts(parts, Body::from(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::post;
+    use axum::Router;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use tower::ServiceExt;
+
+    /// No route answers 5xx today, so the middleware is driven with a handler that does.
+    #[tokio::test]
+    async fn a_server_error_leaves_the_key_free_for_the_retry() {
+        let state = Arc::new(AppState {
+            store: Default::default(),
+            faults: Default::default(),
+            idempotency: Default::default(),
+            requests: Default::default(),
+            api_key: "k".into(),
+            heartbeat: std::time::Duration::from_secs(5),
+        });
+        let calls = Arc::new(AtomicU32::new(0));
+        let counted = calls.clone();
+        let app = Router::new()
+            .route(
+                "/x",
+                post(move || {
+                    let n = counted.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        if n == 0 {
+                            StatusCode::SERVICE_UNAVAILABLE
+                        } else {
+                            StatusCode::OK
+                        }
+                    }
+                }),
+            )
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                idempotent,
+            ))
+            .with_state(state.clone());
+        let send = || {
+            Request::post("/x")
+                .header("idempotency-key", "k1")
+                .body(Body::from("{}"))
+                .unwrap()
+        };
+        let first = app.clone().oneshot(send()).await.unwrap();
+        assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let retry = app.clone().oneshot(send()).await.unwrap();
+        assert_eq!(
+            retry.status(),
+            StatusCode::OK,
+            "the retry was not handled afresh"
+        );
+        let replay = app.oneshot(send()).await.unwrap();
+        assert_eq!(replay.headers().get("idempotent-replayed").unwrap(), "true");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(state.idempotency.journal().len(), 1);
+    }
 }
