@@ -25,7 +25,7 @@ pub struct Client {
 }
 
 pub(crate) struct ClientInner {
-    pub http: reqwest::Client,
+    pub http: Arc<reqwest::Client>,
     /// Ends with exactly one `/`.
     pub base_url: String,
     /// Accept, User-Agent, Authorization (marked sensitive) and the caller's default headers.

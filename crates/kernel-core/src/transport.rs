@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::error::Error;
 
 /// Where requests go through. reqwest reads `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and
-/// `NO_PROXY` (and their lower-case forms) once, when the first client with
-/// [`ProxySetting::FromEnv`] is built.
+/// `NO_PROXY` (and their lower-case forms) when it builds a client with
+/// [`ProxySetting::FromEnv`]: for the default settings, once per process.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub enum ProxySetting {
     /// As the environment variables say (the default).
@@ -57,18 +57,30 @@ pub(crate) struct TransportSettings {
 }
 
 /// Building a reqwest client loads the root certificates (milliseconds and ~100 KB each), so
-/// clients are built once per setting and shared.
-pub(crate) fn http_client(settings: &TransportSettings) -> Result<reqwest::Client, Error> {
-    static CLIENTS: OnceLock<Mutex<HashMap<TransportSettings, reqwest::Client>>> = OnceLock::new();
-    let mut clients = CLIENTS
+/// clients are built once per setting and shared. The default setting's client lives as long
+/// as the process (a serverless handler making a `new Kernel()` per request must not rebuild
+/// it); a client with its own proxy or CA lives while some `Client` uses it, so settings that
+/// keep changing (a rotating proxy password, say) do not pile up.
+pub(crate) fn http_client(settings: &TransportSettings) -> Result<Arc<reqwest::Client>, Error> {
+    if *settings == TransportSettings::default() {
+        static DEFAULT: OnceLock<Result<Arc<reqwest::Client>, String>> = OnceLock::new();
+        return DEFAULT
+            .get_or_init(|| build(settings).map(Arc::new).map_err(|err| err.to_string()))
+            .clone()
+            .map_err(Error::Config);
+    }
+    static CUSTOM: OnceLock<Mutex<HashMap<TransportSettings, Weak<reqwest::Client>>>> =
+        OnceLock::new();
+    let mut clients = CUSTOM
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(client) = clients.get(settings) {
-        return Ok(client.clone());
+    if let Some(client) = clients.get(settings).and_then(Weak::upgrade) {
+        return Ok(client);
     }
-    let client = build(settings)?;
-    clients.insert(settings.clone(), client.clone());
+    clients.retain(|_, client| client.strong_count() > 0);
+    let client = Arc::new(build(settings)?);
+    clients.insert(settings.clone(), Arc::downgrade(&client));
     Ok(client)
 }
 
@@ -142,9 +154,24 @@ mod tests {
     }
 
     #[test]
-    fn same_settings_share_one_client_and_bad_ca_is_refused() {
-        let settings = TransportSettings::default();
-        assert!(http_client(&settings).is_ok());
+    fn same_settings_share_one_client_while_it_is_used_and_bad_ca_is_refused() {
+        let default = TransportSettings::default();
+        assert!(Arc::ptr_eq(
+            &http_client(&default).unwrap(),
+            &http_client(&default).unwrap()
+        ));
+        let proxied = TransportSettings {
+            proxy: ProxySetting::Url("http://user:pw@127.0.0.1:9".into()),
+            ..TransportSettings::default()
+        };
+        let first = http_client(&proxied).unwrap();
+        assert!(Arc::ptr_eq(&first, &http_client(&proxied).unwrap()));
+        let weak = Arc::downgrade(&first);
+        drop(first);
+        assert!(
+            weak.upgrade().is_none(),
+            "an unused custom client is not kept"
+        );
         let bad = TransportSettings {
             extra_ca_pem: Some("not a certificate".into()),
             ..TransportSettings::default()
