@@ -99,8 +99,9 @@ export interface ClientOptions {
   /** Defaults to `globalThis.console`. */
   logger?: Logger | undefined;
   /**
-   * Largest response body read whole, in bytes; a bigger answer fails the call with a
-   * `KernelError` and reading stops there. Default 33 554 432 (32 MiB).
+   * Largest response body read, in bytes. A bigger success body fails the call with a
+   * `KernelError` and reading stops there; an error answer's body is cut at the limit, so the
+   * error keeps its status. Default 33 554 432 (32 MiB).
    */
   maxResponseBytes?: number | undefined;
   /**

@@ -69,8 +69,9 @@ pub struct ClientOptions {
     pub default_headers: Vec<(String, Option<String>)>,
     /// Replaces the default `User-Agent` (`kernel-core/<version>`).
     pub user_agent: Option<String>,
-    /// Largest response body read whole; a bigger one fails the call with
-    /// [`Error::ResponseTooLarge`]. Default [`DEFAULT_MAX_RESPONSE_BYTES`].
+    /// Largest response body read; a bigger success body fails the call with
+    /// [`Error::ResponseTooLarge`], an error answer's body is cut at the limit. Default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`].
     pub max_response_bytes: Option<u64>,
     /// PEM certificates to trust in addition to the system's roots (a private CA, say).
     /// Verification itself cannot be turned off.

@@ -43,7 +43,7 @@ pub enum Error {
     /// event.
     #[error("Malformed event stream: {0}")]
     Stream(String),
-    /// The response body was larger than the client's `max_response_bytes`; reading stopped
+    /// A success body was larger than the client's `max_response_bytes`; reading stopped
     /// there.
     #[error("The response body is larger than the {limit}-byte limit (maxResponseBytes); raise the limit if such answers are expected")]
     ResponseTooLarge {

@@ -440,7 +440,12 @@ impl Client {
             };
             return Ok(Attempt::Streamed(head, response));
         }
-        let body = read_capped(response, self.inner.max_response_bytes).await?;
+        let overflow = if status.is_success() {
+            Overflow::Fail
+        } else {
+            Overflow::Truncate
+        };
+        let body = read_capped(response, self.inner.max_response_bytes, overflow).await?;
         Ok(Attempt::Whole(Response {
             data: (),
             status,
@@ -476,32 +481,52 @@ impl Client {
     }
 }
 
-/// Reads a whole body, failing as soon as it passes `limit` bytes: an announced length over
-/// the limit fails before reading, an unannounced one when the limit is crossed. A body that
-/// arrives in one chunk (the usual case) is returned without a copy.
-async fn read_capped(mut response: reqwest::Response, limit: u64) -> Result<Bytes, Error> {
+/// What to do with a body longer than the limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Overflow {
+    /// Fail with [`Error::ResponseTooLarge`]: a success body cut short would be a wrong value.
+    Fail,
+    /// Keep the first `limit` bytes: an error answer keeps its status (and stays retryable),
+    /// and its message is read from what fits.
+    Truncate,
+}
+
+/// Reads a body up to `limit` bytes, never more: an announced length over the limit is
+/// handled before reading, an unannounced one when the limit is crossed. A body that arrives
+/// in one chunk (the usual case) is returned without a copy.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: u64,
+    overflow: Overflow,
+) -> Result<Bytes, Error> {
     let too_large = || Error::ResponseTooLarge { limit };
-    if response
+    let announced_too_large = response
         .content_length()
-        .is_some_and(|length| length > limit)
-    {
+        .is_some_and(|length| length > limit);
+    if announced_too_large && overflow == Overflow::Fail {
         return Err(too_large());
     }
     let mut next = async || response.chunk().await.map_err(Error::from_transport);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let Some(first) = next().await? else {
         return Ok(Bytes::new());
     };
-    if first.len() as u64 > limit {
-        return Err(too_large());
+    let (mut body, mut chunk) = (BytesMut::new(), Some(first));
+    if let Some(first) = chunk.take_if(|first| first.len() <= limit) {
+        match next().await? {
+            None => return Ok(first),
+            Some(second) => (body, chunk) = (BytesMut::from(first), Some(second)),
+        }
     }
-    let Some(second) = next().await? else {
-        return Ok(first);
-    };
-    let mut body = BytesMut::from(first);
-    let mut chunk = Some(second);
     while let Some(bytes) = chunk {
-        if (body.len() + bytes.len()) as u64 > limit {
-            return Err(too_large());
+        if body.len() + bytes.len() > limit {
+            if overflow == Overflow::Fail {
+                return Err(too_large());
+            }
+            // The rest is not read: dropping the response closes its connection.
+            let room = limit - body.len();
+            body.extend_from_slice(&bytes[..room]);
+            break;
         }
         body.extend_from_slice(&bytes);
         chunk = next().await?;

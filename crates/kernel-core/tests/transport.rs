@@ -657,7 +657,7 @@ fn capped_client(url: &str, limit: u64) -> Client {
 }
 
 #[tokio::test]
-async fn bodies_over_max_response_bytes_fail_whether_announced_or_chunked() {
+async fn success_bodies_over_max_response_bytes_fail_and_error_bodies_are_cut() {
     let limit = INVOCATION.len() as u64;
     let half = INVOCATION.len() / 2;
     let split = vec![INVOCATION[..half].to_owned(), INVOCATION[half..].to_owned()];
@@ -679,7 +679,7 @@ async fn bodies_over_max_response_bytes_fail_whether_announced_or_chunked() {
             "a body at the limit is read"
         );
     }
-    for _ in 0..3 {
+    for _ in 0..2 {
         let err = tight
             .invocations()
             .update("x", &succeed(), &quick(0))
@@ -691,6 +691,20 @@ async fn bodies_over_max_response_bytes_fail_whether_announced_or_chunked() {
         );
         assert!(err.to_string().contains("maxResponseBytes"), "{err}");
     }
+    // An error answer keeps its status: its body is cut at the limit, not refused.
+    let err = tight
+        .invocations()
+        .update("x", &succeed(), &quick(0))
+        .await
+        .unwrap_err();
+    let Error::Api(api) = err else {
+        panic!("expected an API error, got {err:?}")
+    };
+    assert_eq!(api.status.as_u16(), 500);
+    assert_eq!(
+        api.text.as_deref().map(str::len),
+        Some(INVOCATION.len() - 1)
+    );
     assert!(matches!(
         Client::new(ClientOptions {
             api_key: Some("k".into()),
