@@ -54,3 +54,13 @@ test('soak: bad arguments are refused', async () => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /usage: soak\.mjs/);
 });
+
+test('soak: with --fault-rate 0 nothing is faulted and every call succeeds', async () => {
+  const result = await runSoak(['--calls', '2000', '--fault-rate', '0']);
+  const summary = JSON.parse(result.stdout);
+  assert.deepEqual(summary.problems, [], result.stdout);
+  assert.equal(result.code, 0);
+  assert.equal(summary.faultsInjected, 0);
+  assert.equal(summary.succeeded, 2000);
+  assert.equal(summary.journalEntries, 2000);
+});
