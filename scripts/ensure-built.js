@@ -1,6 +1,7 @@
 'use strict';
 // Makes a fresh clone runnable: installs the npm dependencies when they are missing and builds
-// the addon when it is missing or older than the Rust sources. Used by `npm run demo`.
+// the addon when it is missing or older than the Rust sources. Used by `npm run demo`, `npm
+// test` and `npm run soak`.
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
