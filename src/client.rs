@@ -56,6 +56,11 @@ where
     })
 }
 
+/// A wire type as a JS value, through its serde shape.
+fn to_json<T: serde::Serialize>(value: T) -> Json {
+    Json(serde_json::to_value(value).unwrap_or_default())
+}
+
 #[napi]
 impl NativeClient {
     /// Throws an `Error` whose message says what is wrong with the options.
@@ -88,7 +93,7 @@ impl NativeClient {
                 let params = params.try_into()?;
                 client.invocations().create(&params, &options).await
             },
-            |created| Json(serde_json::to_value(created).unwrap_or_default()),
+            to_json,
         )
     }
 
@@ -217,7 +222,7 @@ impl NativeClient {
             move |client, options| async move {
                 client.invocations().list_browsers(&id, &options).await
             },
-            |browsers| Json(serde_json::to_value(browsers).unwrap_or_default()),
+            to_json,
         )
     }
 

@@ -27,19 +27,7 @@ pub unsafe fn to_js(env: sys::napi_env, value: &Value) -> napi::Result<sys::napi
         // Like JSON.parse: integers beyond 2^53 lose precision rather than change type.
         Value::Number(number) => f64::to_napi_value(env, number.as_f64().unwrap_or(f64::NAN)),
         Value::String(text) => <&str>::to_napi_value(env, text),
-        Value::Array(items) => {
-            let mut array = std::ptr::null_mut();
-            check_status!(sys::napi_create_array_with_length(
-                env,
-                items.len(),
-                &mut array
-            ))?;
-            for (index, item) in items.iter().enumerate() {
-                let element = to_js(env, item)?;
-                check_status!(sys::napi_set_element(env, array, index as u32, element))?;
-            }
-            Ok(array)
-        }
+        Value::Array(items) => array(env, items.iter().map(|item| to_js(env, item))),
         Value::Object(fields) => {
             let mut object = std::ptr::null_mut();
             check_status!(sys::napi_create_object(env, &mut object))?;

@@ -217,15 +217,16 @@ async fn create(State(state): State<Arc<AppState>>, body: Body) -> Result<Respon
     Ok((status, Json(answer)).into_response())
 }
 
+/// The invocation `id`, or the 404 the API gives for an unknown one.
+fn existing(state: &AppState, id: &str) -> Result<kernel_core::Invocation, ApiError> {
+    state.store.get(id).ok_or_else(|| ApiError::not_found(id))
+}
+
 async fn retrieve(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let invocation = state
-        .store
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(&id))?;
-    Ok(Json(invocation).into_response())
+    Ok(Json(existing(&state, &id)?).into_response())
 }
 
 async fn update(
@@ -351,10 +352,7 @@ async fn list_browsers(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state
-        .store
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(&id))?;
+    existing(&state, &id)?;
     Ok(Json(json!({ "browsers": [] })).into_response())
 }
 
@@ -362,10 +360,7 @@ async fn delete_browsers(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state
-        .store
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(&id))?;
+    existing(&state, &id)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
