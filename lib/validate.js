@@ -107,7 +107,6 @@ function checkRequestOptions(options) {
   const headers = normalizeHeaders('options.headers', given.headers);
   const idempotencyKey = given.idempotencyKey ?? undefined;
   checkOptionalString('options.idempotencyKey', idempotencyKey);
-  if (idempotencyKey === '') throw invalid('options.idempotencyKey', 'a non-empty string', idempotencyKey);
   if (
     given.timeout === undefined &&
     given.maxRetries === undefined &&

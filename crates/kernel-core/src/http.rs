@@ -465,6 +465,12 @@ impl Client {
     ) -> Result<HeaderMap, Error> {
         let mut headers = self.inner.default_headers.clone();
         if let Some(key) = idempotency_key {
+            if key.is_empty() {
+                return Err(Error::invalid(
+                    "idempotencyKey",
+                    "must be a non-empty string",
+                ));
+            }
             let (name, value) = parse_header("idempotencyKey", "idempotency-key", key)?;
             if !headers.contains_key(&name) {
                 headers.insert(name, value);
