@@ -29,6 +29,7 @@ const {
   within,
   rejection,
   thrown,
+  listenOnLoopback,
 } = require('./helpers/server');
 const { runChild } = require('./helpers/child');
 
@@ -244,8 +245,7 @@ async function startHttpsServer() {
     req.on('end', () => sendJson(res, 200, invocation({ id: 'over-tls' })));
   });
   server.keepAliveTimeout = 1000;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
+  const port = await listenOnLoopback(server);
   return {
     port,
     url: `https://127.0.0.1:${port}`,

@@ -71,11 +71,7 @@ async function startServer(handler = echoInvocation) {
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -178,13 +174,18 @@ function track(socket, sockets, connections, fields) {
   return { record, index };
 }
 
-/** Listens on 127.0.0.1 (port 0); `close` destroys the open sockets, then the server. */
-async function listenRaw(server, sockets, connections) {
+/** Starts `server` listening on 127.0.0.1 with a free port, and resolves to that port. */
+async function listenOnLoopback(server) {
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
-  const { port } = server.address();
+  return server.address().port;
+}
+
+/** Listens on 127.0.0.1 (port 0); `close` destroys the open sockets, then the server. */
+async function listenRaw(server, sockets, connections) {
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -200,8 +201,7 @@ async function listenRaw(server, sockets, connections) {
 /** A port that was open a moment ago and is closed now: connecting to it is refused. */
 async function closedPort() {
   const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
+  const port = await listenOnLoopback(server);
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
@@ -239,6 +239,7 @@ module.exports = {
   startProxy,
   within,
   closedPort,
+  listenOnLoopback,
   rejection,
   thrown,
 };
