@@ -41,7 +41,8 @@ test('require("kernel-native") is the Kernel class, with every export on it', ()
 
 test('require("kernel-native") resolves to the package in this repository', () => {
   const resolved = require.resolve('kernel-native');
-  assert.equal(resolved, require.resolve('../lib/kernel.js'));
+  // The bundle built from lib/ (scripts/bundle.js) is what the package exports.
+  assert.equal(resolved, require.resolve('../dist/kernel.js'));
   assert.equal(require('kernel-native'), require('..'));
 });
 

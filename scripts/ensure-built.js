@@ -1,6 +1,7 @@
 'use strict';
-// Makes a fresh clone runnable: installs the npm dependencies when they are missing and builds
-// the addon when it is missing or older than the Rust sources. Used by `npm run demo`, `npm
+// Makes a fresh clone runnable: installs the npm dependencies when they are missing, builds
+// the addon when it is missing or older than the Rust sources, and bundles the JS layer when
+// dist/ is missing or older than lib/. Used by `npm run demo`, `npm
 // test` and `npm run soak`.
 
 const { spawnSync } = require('node:child_process');
@@ -19,8 +20,16 @@ function run(args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+/** Newest modification time among `files`, skipping those that do not exist. */
+function newest(files) {
+  return Math.max(...files.filter((file) => fs.existsSync(file)).map((file) => fs.statSync(file).mtimeMs));
+}
+
+/** Whether `output` is missing or older than `sourceTime`. */
+const stale = (output, sourceTime) => !fs.existsSync(output) || fs.statSync(output).mtimeMs < sourceTime;
+
 /** Newest modification time of the Rust sources that go into the addon. */
-function newestSource() {
+function newestRustSource() {
   const files = ['Cargo.toml', 'Cargo.lock', 'build.rs'];
   const dirs = ['src'];
   for (const crate of fs.readdirSync(path.join(root, 'crates'))) {
@@ -32,9 +41,19 @@ function newestSource() {
       const full = path.join(dir, entry.name);
       return entry.isDirectory() ? walk(full) : [full];
     });
-  const all = [...files.map((file) => path.join(root, file)), ...dirs.flatMap((dir) => walk(path.join(root, dir)))];
-  return Math.max(...all.filter((file) => fs.existsSync(file)).map((file) => fs.statSync(file).mtimeMs));
+  return newest([...files.map((file) => path.join(root, file)), ...dirs.flatMap((dir) => walk(path.join(root, dir)))]);
 }
 
-if (!fs.existsSync(path.join(root, 'node_modules', '@napi-rs', 'cli'))) run(['ci', '--no-audit', '--no-fund']);
-if (!fs.existsSync(addon) || fs.statSync(addon).mtimeMs < newestSource(root)) run(['run', 'build']);
+/** Newest modification time of what goes into the JS bundles. */
+function newestJsSource() {
+  const lib = fs.readdirSync(path.join(root, 'lib')).map((name) => path.join(root, 'lib', name));
+  return newest([...lib, path.join(root, 'scripts', 'bundle.js'), path.join(root, 'package-lock.json')]);
+}
+
+const installed = ['@napi-rs/cli', 'esbuild'].every((name) => fs.existsSync(path.join(root, 'node_modules', name)));
+if (!installed) run(['ci', '--no-audit', '--no-fund']);
+if (stale(addon, newestRustSource())) {
+  run(['run', 'build']); // the addon, then the bundles
+} else if (['kernel.js', 'emulator.js'].some((name) => stale(path.join(root, 'dist', name), newestJsSource()))) {
+  run(['run', 'build:js']);
+}

@@ -1,0 +1,45 @@
+'use strict';
+// Bundles the JS layer (lib/) into dist/: one file per entry point. Every module Node loads
+// costs import time: with the addon already loaded, requiring lib/'s nine modules took 3.0 ms,
+// the one bundle 1.7 ms. lib/ stays the source, in small modules; dist/ is what the package
+// exports and what the tests load.
+
+const path = require('node:path');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+
+const common = {
+  absWorkingDir: root,
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  // Class and function names are part of the API (`err.name`, `constructor.name`, stacks).
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+// The addon and napi-rs's loader are loaded at run time, from the package root.
+const addon = ['../kernel-native.*.node', '../index.js'];
+
+/**
+ * The emulator takes its error classes from the main bundle: a copy of lib/errors.js in its
+ * own bundle would make `err instanceof KernelError` false for the client's KernelError. Every
+ * class lib/errors.js exports is also a property of the main export (the Kernel class).
+ */
+const errorsFromMainBundle = {
+  name: 'errors-from-main-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/errors$/ }, () => ({ path: './kernel.js', external: true }));
+  },
+};
+
+Promise.all([
+  esbuild.build({ ...common, entryPoints: { kernel: 'lib/kernel.js' }, external: addon }),
+  esbuild.build({ ...common, entryPoints: { emulator: 'lib/emulator.js' }, external: addon, plugins: [errorsFromMainBundle] }),
+]).catch(() => {
+  // esbuild has printed the errors.
+  process.exitCode = 1;
+});
