@@ -111,7 +111,10 @@ export declare class NativeResponse {
  */
 export declare function __mallocInUse(): number | null
 
-/** Panics on purpose, so tests can prove a Rust panic reaches JS as an error, not a crash. */
+/**
+ * Panics on purpose, so tests can prove a Rust panic reaches JS as an error, not a crash.
+ * The asynchronous panic happens on the runtime, inside `spawn_settled` as in every call.
+ */
 export declare function __panicForTests(asynchronous: boolean): Promise<number>
 
 /** Resolves at once from the runtime: measures the cost of one JS -> runtime -> JS round trip. */

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use kernel_core::{Client, Error, Response};
-use napi::bindgen_prelude::{PromiseRaw, ToNapiValue, Unknown};
+use napi::bindgen_prelude::{ToNapiValue, Unknown};
 use napi::Env;
 use napi_derive::napi;
 
@@ -252,12 +252,21 @@ impl NativeClient {
 }
 
 /// Panics on purpose, so tests can prove a Rust panic reaches JS as an error, not a crash.
-#[napi(js_name = "__panicForTests", catch_unwind)]
-pub fn panic_for_tests(asynchronous: bool, env: &Env) -> napi::Result<PromiseRaw<'_, u32>> {
+/// The asynchronous panic happens on the runtime, inside `spawn_settled` as in every call.
+#[napi(
+    js_name = "__panicForTests",
+    catch_unwind,
+    ts_return_type = "Promise<number>"
+)]
+pub fn panic_for_tests(asynchronous: bool, env: &Env) -> napi::Result<Unknown<'_>> {
     if !asynchronous {
         panic!("deliberate panic (sync) for tests");
     }
-    env.spawn_future(async { panic!("deliberate panic (async) for tests") })
+    spawn_settled(env, async { deliberate_panic() })
+}
+
+fn deliberate_panic() -> u32 {
+    panic!("deliberate panic (async) for tests")
 }
 
 /// Resolves at once from the runtime: measures the cost of one JS -> runtime -> JS round trip.

@@ -82,6 +82,7 @@ where
     T: ToNapiValue + Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
+    let runtime = crate::runtime::handle()?;
     let raw_env = env.raw();
     let channel = channel_for(raw_env)?;
     let mut deferred = ptr::null_mut();
@@ -89,7 +90,7 @@ where
     check_status!(unsafe { sys::napi_create_promise(raw_env, &mut deferred, &mut promise) })?;
     call_started(raw_env)?;
     let deferred = SendPtr(deferred);
-    crate::runtime::spawn(async move {
+    drop(runtime.spawn(async move {
         let deferred = deferred;
         let settle = match AssertUnwindSafe(future).catch_unwind().await {
             Ok(value) => Ok(Box::new(move |env| unsafe { T::to_napi_value(env, value) }) as Settle),
@@ -99,8 +100,21 @@ where
             deferred: deferred.0,
             settle,
         });
-    });
+    }));
     Ok(unsafe { Unknown::from_raw_unchecked(raw_env, promise) })
+}
+
+/// A future's output that rejects its promise with an `Error` of the message instead of
+/// resolving it.
+pub struct OrReject<T>(pub Result<T, String>);
+
+impl<T: ToNapiValue> ToNapiValue for OrReject<T> {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        match value.0 {
+            Ok(value) => T::to_napi_value(env, value),
+            Err(message) => Err(napi::Error::from_reason(message)),
+        }
+    }
 }
 
 struct SendPtr(sys::napi_deferred);

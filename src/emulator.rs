@@ -1,12 +1,14 @@
-//! The emulator, started in-process on the addon's tokio runtime.
+//! The emulator, started in-process on the runtime the calls run on (`runtime.rs`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use kernel_emulator::{Emulator, EmulatorConfig, FaultSpec as CoreFaultSpec};
-use napi::bindgen_prelude::PromiseRaw;
+use napi::bindgen_prelude::Unknown;
 use napi::Env;
 use napi_derive::napi;
+
+use crate::completion::{spawn_settled, OrReject};
 
 /// Options of `startEmulator()`.
 #[napi(object, object_to_js = false)]
@@ -81,10 +83,7 @@ pub struct NativeEmulator {
 
 /// Starts an emulator; rejects when it cannot listen.
 #[napi(catch_unwind, ts_return_type = "Promise<NativeEmulator>")]
-pub fn start_emulator(
-    env: &Env,
-    options: Option<EmulatorOptions>,
-) -> napi::Result<PromiseRaw<'_, NativeEmulator>> {
+pub fn start_emulator(env: &Env, options: Option<EmulatorOptions>) -> napi::Result<Unknown<'_>> {
     let options = options.unwrap_or(EmulatorOptions {
         api_key: None,
         port: None,
@@ -109,14 +108,14 @@ pub fn start_emulator(
         config.heartbeat = std::time::Duration::from_millis(u64::from(ms));
     }
     config.api_key = options.api_key;
-    env.spawn_future(async move {
-        let emulator = Emulator::start(config).await.map_err(|err| {
-            napi::Error::from_reason(format!("The emulator could not listen: {err}"))
-        })?;
-        Ok(NativeEmulator {
-            url: emulator.url(),
-            api_key: emulator.api_key().to_owned(),
-            running: Mutex::new(Some(emulator)),
+    spawn_settled(env, async move {
+        OrReject(match Emulator::start(config).await {
+            Ok(emulator) => Ok(NativeEmulator {
+                url: emulator.url(),
+                api_key: emulator.api_key().to_owned(),
+                running: Mutex::new(Some(emulator)),
+            }),
+            Err(err) => Err(format!("The emulator could not listen: {err}")),
         })
     })
 }
@@ -199,13 +198,12 @@ impl NativeEmulator {
 
     /// Stops listening and ends every open connection; the port is free when it resolves.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+    pub fn close<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
         let emulator = self.running.lock().map_err(|_| closed())?.take();
-        env.spawn_future(async move {
+        spawn_settled(env, async move {
             if let Some(emulator) = emulator {
                 emulator.close().await;
             }
-            Ok(())
         })
     }
 }

@@ -2,16 +2,18 @@
 //!
 //! Measured against napi-rs's multi-thread runtime on the benchmark server: sequential p50
 //! about 160 -> 135 us, and 256 calls in flight about 37 000 -> 42 000 calls/s. One thread
-//! runs every call and every connection, so a response never wakes a second worker to steal
-//! work, and the JS thread keeps the other core. If the thread cannot be started, calls fall
-//! back to napi-rs's runtime.
+//! runs every call, every connection and the in-process emulator, so a response never wakes a
+//! second worker to steal work, and the JS thread keeps the other core. napi-rs's own runtime
+//! is not built at all (its `async` feature is off): it started two worker threads as the
+//! addon loaded, for a fallback that never ran.
 
-use std::future::Future;
 use std::sync::OnceLock;
 
 use tokio::runtime::{Builder, Handle};
 
-fn dedicated() -> Option<&'static Handle> {
+/// The runtime's handle, starting its thread on first use. Fails only if the thread cannot
+/// be started (the process is out of threads or memory); every call then fails the same way.
+pub fn handle() -> napi::Result<&'static Handle> {
     static HANDLE: OnceLock<Option<Handle>> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
@@ -24,12 +26,5 @@ fn dedicated() -> Option<&'static Handle> {
             Some(handle)
         })
         .as_ref()
-}
-
-/// Runs `future` to completion on the calls' runtime.
-pub fn spawn<F: Future<Output = ()> + Send + 'static>(future: F) {
-    match dedicated() {
-        Some(handle) => drop(handle.spawn(future)),
-        None => drop(napi::bindgen_prelude::spawn(future)),
-    }
+        .ok_or_else(|| napi::Error::from_reason("kernel-native could not start its I/O thread"))
 }
