@@ -39,6 +39,20 @@ test('require("kernel-native") is the Kernel class, with every export on it', ()
   }
 });
 
+test('every exported class has its own name (the bundle must not rename one)', async () => {
+  const cjs = require('kernel-native');
+  const exported = Object.keys(cjs).filter((name) => typeof cjs[name] === 'function' && name !== 'default');
+  for (const name of [...CLASS_NAMES, 'Kernel', 'APIPromise', 'PagePromise', 'OffsetPagination', 'Stream', 'Invocations']) {
+    assert.ok(exported.includes(name), `${name} is exported`);
+  }
+  for (const name of exported) assert.equal(cjs[name].name, name);
+  const { startEmulator, Emulator } = require('kernel-native/emulator');
+  assert.equal(startEmulator.name, 'startEmulator');
+  assert.equal(Emulator.name, 'Emulator');
+  const err = new cjs.NotFoundError(404, { message: 'gone' }, undefined, {});
+  assert.match(err.stack, /^NotFoundError: 404 gone/);
+});
+
 test('require("kernel-native") resolves to the package in this repository', () => {
   const resolved = require.resolve('kernel-native');
   // The bundle built from lib/ (scripts/bundle.js) is what the package exports.

@@ -3,12 +3,30 @@
 
 class KernelError extends Error {}
 
+/**
+ * The message of an APIError, `"<status> <server message>"`, as @onkernel/sdk makes it. Outside
+ * the class: a class that names itself in its body loses its name in the bundle (`_APIError`).
+ */
+function apiErrorMessage(status, error, message) {
+  const msg = error?.message
+    ? typeof error.message === 'string'
+      ? error.message
+      : JSON.stringify(error.message)
+    : error
+      ? JSON.stringify(error)
+      : message;
+  if (status && msg) return `${status} ${msg}`;
+  if (status) return `${status} status code (no body)`;
+  if (msg) return msg;
+  return '(no status code or body)';
+}
+
 class APIError extends KernelError {
   /**
    * Same signature as @onkernel/sdk: the message is `"<status> <server message>"`.
    */
   constructor(status, error, message, headers) {
-    super(APIError.makeMessage(status, error, message));
+    super(apiErrorMessage(status, error, message));
     /** HTTP status for the response that caused the error. */
     this.status = status;
     /** HTTP headers for the response that caused the error. */
@@ -18,17 +36,7 @@ class APIError extends KernelError {
   }
 
   static makeMessage(status, error, message) {
-    const msg = error?.message
-      ? typeof error.message === 'string'
-        ? error.message
-        : JSON.stringify(error.message)
-      : error
-        ? JSON.stringify(error)
-        : message;
-    if (status && msg) return `${status} ${msg}`;
-    if (status) return `${status} status code (no body)`;
-    if (msg) return msg;
-    return '(no status code or body)';
+    return apiErrorMessage(status, error, message);
   }
 }
 

@@ -2,7 +2,10 @@
 // CommonJS entry: `require('kernel-native')` is the Kernel class, which also carries every
 // named export (`const { Kernel, NotFoundError } = require('kernel-native')`).
 
-const { Kernel } = require('./client');
+// No top-level binding named `Kernel` here: the bundler would rename one of the two (and the
+// class's name with it, `Kernel2`), since class names are not kept (keeping them costs a call
+// per closure created on the hot path).
+const client = require('./client');
 
-Object.defineProperty(Kernel, '__esModule', { value: true });
-module.exports = Kernel;
+Object.defineProperty(client.Kernel, '__esModule', { value: true });
+module.exports = client.Kernel;
