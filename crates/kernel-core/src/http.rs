@@ -502,7 +502,8 @@ enum Overflow {
 
 /// Reads a body up to `limit` bytes, never more: an announced length over the limit is
 /// handled before reading, an unannounced one when the limit is crossed. A body that arrives
-/// in one chunk (the usual case) is returned without a copy.
+/// in one chunk (the usual case) is copied once, to its exact size, so that it does not keep
+/// the connection's read buffer alive (see `detached`).
 async fn read_capped(
     mut response: reqwest::Response,
     limit: u64,
