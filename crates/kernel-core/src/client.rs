@@ -26,9 +26,8 @@ pub struct Client {
 
 pub(crate) struct ClientInner {
     pub http: Arc<reqwest::Client>,
-    /// Ends with exactly one `/`.
-    pub base_url: String,
-    /// `base_url`, parsed once: requests only append their path to it.
+    /// The base URL, parsed once (requests only append their path to it); its path ends with
+    /// exactly one `/`.
     pub base: reqwest::Url,
     /// Accept, User-Agent, Authorization (marked sensitive) and the caller's default headers.
     pub default_headers: HeaderMap,
@@ -48,20 +47,19 @@ impl Client {
             .as_deref()
             .filter(|key| !key.trim().is_empty())
             .ok_or_else(|| Error::Config(MISSING_API_KEY.to_owned()))?;
-        let base_url = match (&options.base_url, options.environment) {
+        let base = match (&options.base_url, options.environment) {
             (Some(_), Some(_)) => {
                 return Err(Error::Config(
                     "Ambiguous URL; The `baseURL` option (or KERNEL_BASE_URL env var) and the `environment` option are given. If you want to use the environment you must pass baseURL: null".to_owned(),
                 ))
             }
             (Some(url), None) => normalize_base_url(url)?,
-            (None, environment) => environment
-                .unwrap_or(Environment::Production)
-                .base_url()
-                .to_owned(),
+            (None, environment) => {
+                let url = environment.unwrap_or(Environment::Production).base_url();
+                reqwest::Url::parse(url)
+                    .map_err(|err| Error::Config(format!("Invalid baseURL {url:?}: {err}")))?
+            }
         };
-        let base = reqwest::Url::parse(&base_url)
-            .map_err(|err| Error::Config(format!("Invalid baseURL {base_url:?}: {err}")))?;
         let timeout = match options.timeout {
             Some(timeout) => check_timeout("timeout", timeout)?,
             None => DEFAULT_TIMEOUT,
@@ -106,7 +104,6 @@ impl Client {
         Ok(Client {
             inner: Arc::new(ClientInner {
                 http: http_client(&transport)?,
-                base_url,
                 base,
                 default_headers,
                 timeout,
@@ -119,7 +116,7 @@ impl Client {
 
     /// The base URL requests go to, ending with `/`.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        self.inner.base.as_str()
     }
 
     /// The per-attempt timeout.
@@ -142,7 +139,7 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
+            .field("base_url", &self.inner.base.as_str())
             .field("timeout", &self.inner.timeout)
             .field("max_retries", &self.inner.max_retries)
             .finish_non_exhaustive()

@@ -13,9 +13,9 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Checks a base URL and returns it with exactly one trailing `/`, ready for relative paths.
-pub(crate) fn normalize_base_url(raw: &str) -> Result<String, Error> {
-    let parsed = url::Url::parse(raw.trim())
+/// Checks a base URL and returns it parsed, its path ending with `/`, ready for request paths.
+pub(crate) fn normalize_base_url(raw: &str) -> Result<url::Url, Error> {
+    let mut parsed = url::Url::parse(raw.trim())
         .map_err(|err| Error::Config(format!("Invalid baseURL {raw:?}: {err}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(Error::Config(format!(
@@ -32,11 +32,11 @@ pub(crate) fn normalize_base_url(raw: &str) -> Result<String, Error> {
             "Invalid baseURL: credentials in the URL are not supported; use apiKey".to_owned(),
         ));
     }
-    let mut base = parsed.to_string();
-    if !base.ends_with('/') {
-        base.push('/');
+    if !parsed.path().ends_with('/') {
+        let path = format!("{}/", parsed.path());
+        parsed.set_path(&path);
     }
-    Ok(base)
+    Ok(parsed)
 }
 
 /// Encodes one path segment supplied by a caller (an id). The URL parser would resolve `.` and
@@ -61,19 +61,23 @@ mod tests {
     #[test]
     fn base_url_keeps_its_prefix_with_one_trailing_slash() {
         assert_eq!(
-            normalize_base_url("http://host/v1").unwrap(),
+            normalize_base_url("http://host/v1").unwrap().as_str(),
             "http://host/v1/"
         );
         assert_eq!(
-            normalize_base_url("http://host/v1/").unwrap(),
+            normalize_base_url("http://host/v1/").unwrap().as_str(),
             "http://host/v1/"
         );
         assert_eq!(
-            normalize_base_url("https://api.onkernel.com").unwrap(),
+            normalize_base_url("https://api.onkernel.com")
+                .unwrap()
+                .as_str(),
             "https://api.onkernel.com/"
         );
         assert_eq!(
-            normalize_base_url(" http://127.0.0.1:8080 ").unwrap(),
+            normalize_base_url(" http://127.0.0.1:8080 ")
+                .unwrap()
+                .as_str(),
             "http://127.0.0.1:8080/"
         );
     }
