@@ -501,9 +501,9 @@ enum Overflow {
 }
 
 /// Reads a body up to `limit` bytes, never more: an announced length over the limit is
-/// handled before reading, an unannounced one when the limit is crossed. A body that arrives
-/// in one chunk (the usual case) is copied once, to its exact size, so that it does not keep
-/// the connection's read buffer alive (see `detached`).
+/// handled before reading, an unannounced one when the limit is crossed. The chunks are copied
+/// into a buffer of the body's own, so that the body does not keep the connection's read
+/// buffer alive (see `detached`).
 async fn read_capped(
     mut response: reqwest::Response,
     limit: u64,
@@ -516,20 +516,9 @@ async fn read_capped(
     if announced_too_large && overflow == Overflow::Fail {
         return Err(too_large());
     }
-    let mut next = async || response.chunk().await.map_err(Error::from_transport);
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let Some(first) = next().await? else {
-        return Ok(Bytes::new());
-    };
-    let (mut body, mut chunk) = (BytesMut::new(), Some(first));
-    if let Some(first) = chunk.take_if(|first| first.len() <= limit) {
-        match next().await? {
-            // A copy, for the reason given at `detached`.
-            None => return Ok(Bytes::copy_from_slice(&first)),
-            Some(second) => (body, chunk) = (BytesMut::from(first), Some(second)),
-        }
-    }
-    while let Some(bytes) = chunk {
+    let mut body = BytesMut::new();
+    while let Some(bytes) = response.chunk().await.map_err(Error::from_transport)? {
         if body.len() + bytes.len() > limit {
             if overflow == Overflow::Fail {
                 return Err(too_large());
@@ -540,7 +529,6 @@ async fn read_capped(
             break;
         }
         body.extend_from_slice(&bytes);
-        chunk = next().await?;
     }
     Ok(body.freeze())
 }
