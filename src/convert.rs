@@ -139,22 +139,29 @@ fn milliseconds(field: &'static str, ms: f64) -> Result<Duration, Error> {
 }
 
 fn retry_count(field: &'static str, count: f64) -> Result<u32, Error> {
-    if count.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&count) {
-        return Err(Error::invalid(
-            field,
-            format!("must be a non-negative integer, got {count}"),
-        ));
-    }
-    Ok(count as u32)
+    whole_number(field, count, u32::MAX.into()).map(|whole| whole as u32)
 }
 
 fn byte_count(field: &'static str, bytes: f64) -> Result<u64, Error> {
-    // 2^53: the largest integer a JS number holds exactly.
-    if bytes.fract() != 0.0 || !(1.0..=9_007_199_254_740_992.0).contains(&bytes) {
-        return Err(Error::invalid(
+    match whole_number(field, bytes, MAX_SAFE_INTEGER) {
+        Ok(whole) if whole >= 1.0 => Ok(whole as u64),
+        _ => Err(Error::invalid(
             field,
             format!("must be a positive integer number of bytes, got {bytes}"),
+        )),
+    }
+}
+
+/// 2^53: the largest integer a JS number holds exactly.
+pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// A JS number that must be a whole number from 0 to `max`.
+pub(crate) fn whole_number(field: &'static str, value: f64, max: f64) -> Result<f64, Error> {
+    if value.fract() != 0.0 || !(0.0..=max).contains(&value) {
+        return Err(Error::invalid(
+            field,
+            format!("must be a non-negative integer, got {value}"),
         ));
     }
-    Ok(bytes as u64)
+    Ok(value)
 }

@@ -7,6 +7,8 @@ use kernel_core::{
 };
 use napi_derive::napi;
 
+use crate::convert::{whole_number, MAX_SAFE_INTEGER};
+
 /// Body of `client.invocations.update(id, params)`.
 #[napi(object, object_to_js = false)]
 pub struct InvocationUpdateParams {
@@ -110,7 +112,7 @@ impl TryFrom<InvocationListParams> for CoreList {
             limit: optional_u32("limit", params.limit)?,
             offset: params
                 .offset
-                .map(|offset| whole_number("offset", offset, (1u64 << 53) as f64))
+                .map(|offset| whole_number("offset", offset, MAX_SAFE_INTEGER))
                 .transpose()?
                 .map(|offset| offset as u64),
         })
@@ -137,15 +139,4 @@ fn optional_u32(field: &'static str, value: Option<f64>) -> Result<Option<u32>, 
     value
         .map(|number| whole_number(field, number, u32::MAX.into()).map(|whole| whole as u32))
         .transpose()
-}
-
-/// A JS number that must be a whole number from 0 to `max`.
-fn whole_number(field: &'static str, value: f64, max: f64) -> Result<f64, Error> {
-    if value.fract() != 0.0 || !(0.0..=max).contains(&value) {
-        return Err(Error::invalid(
-            field,
-            format!("must be a non-negative integer, got {value}"),
-        ));
-    }
-    Ok(value)
 }
