@@ -520,6 +520,13 @@ test('invalid fault specs throw KernelError synchronously and add nothing', BUDG
     { status: 500, method: 5 },
     { status: 500, headers: { 'x-bad': 'a\nb' } },
     { status: 500, headers: 'x' },
+    { status: 503, rate: 0 },
+    { status: 503, rate: 1.5 },
+    { status: 503, rate: Number.NaN },
+    { status: 503, rate: '0.5' },
+    { dropAfter: 'true' },
+    { status: 500, dropAfter: true },
+    { drop: true, dropAfter: true },
     null,
     'status',
   ];
