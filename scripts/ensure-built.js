@@ -1,8 +1,8 @@
 'use strict';
 // Makes a fresh clone runnable: installs the npm dependencies when they are missing, builds
 // the addon when it is missing or older than the Rust sources, and bundles the JS layer when
-// dist/ is missing or older than lib/. Used by `npm run demo`, `npm
-// test` and `npm run soak`.
+// dist/ is missing or older than lib/. Runs before `npm run demo`, `npm run test:js` (so
+// `npm test`), `npm pack` and `npm run soak`.
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
