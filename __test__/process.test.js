@@ -219,7 +219,7 @@ test('a Rust panic becomes an error, and the process stays healthy', async () =>
   try {
     const result = await runChild(
       `
-      const binding = require('./index.js');
+      const binding = require('./lib/native.js');
       const Kernel = require('kernel-native');
       (async () => {
         const out = {};
@@ -253,7 +253,7 @@ test('a Rust panic becomes an error, and the process stays healthy', async () =>
 });
 
 test('a Rust panic in this process is contained too', async () => {
-  const binding = require('../index.js');
+  const binding = require('../lib/native.js');
   await assert.rejects(binding.__panicForTests(true), (err) => err instanceof Error);
   assert.throws(() => binding.__panicForTests(false), (err) => err instanceof Error);
   const server = await startServer();

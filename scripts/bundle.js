@@ -23,8 +23,8 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
 };
-// The addon and napi-rs's loader are loaded at run time, from the package root.
-const addon = ['../kernel-native.*.node', '../index.js'];
+// The addon is loaded at run time: a local build from the package root, or a platform package.
+const addon = ['../kernel-native.*.node', 'kernel-native-*'];
 
 /**
  * The emulator takes its error classes from the main bundle: a copy of lib/errors.js in its

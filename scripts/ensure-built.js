@@ -2,7 +2,7 @@
 // Makes a fresh clone runnable: installs the npm dependencies when they are missing, builds
 // the addon when it is missing or older than the Rust sources, and bundles the JS layer when
 // dist/ is missing or older than lib/. Runs before `npm run demo`, `npm run test:js` (so
-// `npm test`), `npm pack` and `npm run soak`.
+// `npm test`) and `npm run soak`. (`npm pack` only bundles: the main package carries no .node.)
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
