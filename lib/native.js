@@ -11,50 +11,64 @@
 
 const { KernelError } = require('./errors');
 
-/** The candidates for one platform and architecture, each a target name and its loaders. */
-function candidatesFor(platform, arch) {
+/**
+ * Tries the builds for one platform and architecture in order; returns the first binding that
+ * loads, or undefined. Each require() stands inside its own `try`, so that a bundler (esbuild)
+ * leaves one it cannot resolve (a package for another libc) as it is instead of failing.
+ * `failed` hears of every file that was found but did not load.
+ */
+function loadFor(platform, arch, failed) {
   switch (`${platform}-${arch}`) {
     case 'linux-x64':
-      return [
-        ['linux-x64-gnu', () => require('../kernel-native.linux-x64-gnu.node'), () => require('kernel-native-linux-x64-gnu')],
-        ['linux-x64-musl', () => require('../kernel-native.linux-x64-musl.node'), () => require('kernel-native-linux-x64-musl')],
-      ];
+      try { return require('../kernel-native.linux-x64-gnu.node'); } catch (e) { failed(e); }
+      try { return require('kernel-native-linux-x64-gnu'); } catch (e) { failed(e); }
+      try { return require('../kernel-native.linux-x64-musl.node'); } catch (e) { failed(e); }
+      try { return require('kernel-native-linux-x64-musl'); } catch (e) { failed(e); }
+      return undefined;
     case 'linux-arm64':
-      return [
-        ['linux-arm64-gnu', () => require('../kernel-native.linux-arm64-gnu.node'), () => require('kernel-native-linux-arm64-gnu')],
-        ['linux-arm64-musl', () => require('../kernel-native.linux-arm64-musl.node'), () => require('kernel-native-linux-arm64-musl')],
-      ];
+      try { return require('../kernel-native.linux-arm64-gnu.node'); } catch (e) { failed(e); }
+      try { return require('kernel-native-linux-arm64-gnu'); } catch (e) { failed(e); }
+      try { return require('../kernel-native.linux-arm64-musl.node'); } catch (e) { failed(e); }
+      try { return require('kernel-native-linux-arm64-musl'); } catch (e) { failed(e); }
+      return undefined;
     case 'darwin-x64':
-      return [['darwin-x64', () => require('../kernel-native.darwin-x64.node'), () => require('kernel-native-darwin-x64')]];
+      try { return require('../kernel-native.darwin-x64.node'); } catch (e) { failed(e); }
+      try { return require('kernel-native-darwin-x64'); } catch (e) { failed(e); }
+      return undefined;
     case 'darwin-arm64':
-      return [['darwin-arm64', () => require('../kernel-native.darwin-arm64.node'), () => require('kernel-native-darwin-arm64')]];
+      try { return require('../kernel-native.darwin-arm64.node'); } catch (e) { failed(e); }
+      try { return require('kernel-native-darwin-arm64'); } catch (e) { failed(e); }
+      return undefined;
     case 'win32-x64':
-      return [['win32-x64-msvc', () => require('../kernel-native.win32-x64-msvc.node'), () => require('kernel-native-win32-x64-msvc')]];
+      try { return require('../kernel-native.win32-x64-msvc.node'); } catch (e) { failed(e); }
+      try { return require('kernel-native-win32-x64-msvc'); } catch (e) { failed(e); }
+      return undefined;
     default:
-      return [];
+      return undefined;
   }
 }
 
-/** Whether `error` says only that `require()` found nothing to load (as opposed to a file that failed to load). */
-const isNotFound = (error) => error?.code === 'MODULE_NOT_FOUND';
+/** The platform packages that fit each platform and architecture, in the order they are tried. */
+const PACKAGES = {
+  'linux-x64': ['kernel-native-linux-x64-gnu', 'kernel-native-linux-x64-musl'],
+  'linux-arm64': ['kernel-native-linux-arm64-gnu', 'kernel-native-linux-arm64-musl'],
+  'darwin-x64': ['kernel-native-darwin-x64'],
+  'darwin-arm64': ['kernel-native-darwin-arm64'],
+  'win32-x64': ['kernel-native-win32-x64-msvc'],
+};
 
 function load() {
   const override = process.env.NAPI_RS_NATIVE_LIBRARY_PATH;
   if (override) return require(override);
 
   const { platform, arch } = process;
-  const candidates = candidatesFor(platform, arch);
   const failures = [];
-  for (const [, ...loaders] of candidates) {
-    for (const loader of loaders) {
-      try {
-        return loader();
-      } catch (error) {
-        if (!isNotFound(error)) failures.push(error);
-      }
-    }
-  }
-  throw missingBinaryError(platform, arch, candidates, failures);
+  const binding = loadFor(platform, arch, (error) => {
+    // MODULE_NOT_FOUND: nothing there. Anything else: there, but it did not load.
+    if (error?.code !== 'MODULE_NOT_FOUND') failures.push(error);
+  });
+  if (binding) return binding;
+  throw missingBinaryError(platform, arch, PACKAGES[`${platform}-${arch}`] ?? [], failures);
 }
 
 /** glibc or musl, asked only on the error path: process.report is slow. */
@@ -71,13 +85,11 @@ function libcOf(platform) {
 }
 
 /** The error for a platform with no installed (or no loadable) binary: what, why, and how to fix it. */
-function missingBinaryError(platform, arch, candidates, failures) {
-  const libc = libcOf(platform);
-  const where = [platform, arch, libc].filter(Boolean).join(' ');
-  const packages = candidates.map(([target]) => `kernel-native-${target}`);
+function missingBinaryError(platform, arch, packages, failures) {
+  const where = [platform, arch, libcOf(platform)].filter(Boolean).join(' ');
   const loadErrors = failures.map((error) => error.message.split('\n')[0]).join('; ');
   const lines = [];
-  if (candidates.length === 0) {
+  if (packages.length === 0) {
     lines.push(`kernel-native has no prebuilt binary for ${where}: no platform package exists for it.`);
   } else {
     lines.push(`kernel-native could not load its native binary for ${where}: looked for the package ${packages.join(' or ')}.`);
@@ -87,7 +99,7 @@ function missingBinaryError(platform, arch, candidates, failures) {
       lines.push(
         'It is not installed: npm skipped the optional dependency (optional dependencies turned off,',
         'or a package-lock.json made on another platform).',
-        `Fix: run \`npm install --include=optional\`, or remove package-lock.json and node_modules and run \`npm install\` again.`,
+        'Fix: run `npm install --include=optional`, or remove package-lock.json and node_modules and run `npm install` again.',
       );
     }
   }
