@@ -1,5 +1,6 @@
 // npm run bench: kernel-native against @onkernel/sdk, a raw node:http client and the pure-Rust
-// floor, on one minimal local server, interleaved round by round; medians, ratios, JSON, SVG.
+// floor, on one minimal local server, interleaved round by round; then cold starts over HTTPS
+// (bench/cold-start.mjs); medians, ratios, JSON, SVG.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,10 +9,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { renderChart } from './chart.mjs';
+import { coldStartTable, measureColdStart } from './cold-start.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')));
 const rounds = Number(args.get('rounds') ?? 5);
+const coldRuns = Number(args.get('cold-runs') ?? 20);
 const settings = {
   warmup: 500,
   sequential: Number(args.get('sequential') ?? 2000),
@@ -103,6 +106,8 @@ try {
 } finally {
   server.stop();
 }
+process.stderr.write(`cold start (${coldRuns} interleaved runs per contender, HTTPS, private CA)\n`);
+const coldStart = await measureColdStart(coldRuns);
 
 const summary = {};
 for (const [name, results] of Object.entries(runs)) {
@@ -162,6 +167,7 @@ const targets = [
     [`${n} in flight >= 0.85x rust floor`, native.rates[n] >= 0.85 * rust.rates[n]],
   ]),
   ['import <= 0.25x sdk', native.importMs <= 0.25 * sdk.importMs],
+  ['cold start, first answer <= 0.5x sdk', coldStart['kernel-native'].answerMs <= 0.5 * coldStart['@onkernel/sdk'].answerMs],
   ['RSS <= 0.4x sdk', native.rssMiB <= 0.4 * sdk.rssMiB],
   ['stripped .node <= 4 MiB', nodeBytes <= 4 * 2 ** 20],
   ['memory: 100k updates within 10% of the 10k level', memory.afterUpdates <= 1.1 * memory.baseline],
@@ -176,12 +182,13 @@ console.log(`\n.node size: ${(nodeBytes / 2 ** 20).toFixed(2)} MiB (${addon})`);
 console.log(
   `memory (MiB): after 10k updates ${memory.baseline.toFixed(1)}, after 100k ${memory.afterUpdates.toFixed(1)}, after 10k new Kernel() ${memory.afterClients.toFixed(1)}`,
 );
+console.log(`\n${coldStartTable(coldStart)}`);
 console.log('\ntargets:');
 for (const [label, met] of targets) console.log(`  ${met ? 'met   ' : 'MISSED'} ${label}`);
 
 const resultsDir = path.join(root, 'bench/results');
 fs.mkdirSync(resultsDir, { recursive: true });
-const record = { date: new Date().toISOString(), machine, settings, rounds, runs, summary, nodeBytes, memory, targets };
+const record = { date: new Date().toISOString(), machine, settings, rounds, runs, summary, coldStart, nodeBytes, memory, targets };
 fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(record, null, 2)}\n`);
 fs.writeFileSync(path.join(root, 'docs/performance.svg'), renderChart(summary, settings.concurrency));
 console.log(`\nraw results: bench/results/latest.json; chart: docs/performance.svg`);
