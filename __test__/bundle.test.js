@@ -8,13 +8,12 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const esbuild = require('esbuild');
 
 const { emulator } = require('./helpers/emulator');
+const { runProcess, tempDir } = require('./helpers/child');
 
 const root = path.resolve(__dirname, '..');
 const main = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -43,12 +42,6 @@ exports.handler().then((result) => console.log(JSON.stringify(result)));
 `;
 const EXPECTED = { id: true, status: 'succeeded', error: 'function' };
 
-function tempDir(t, prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 /** A project folder with the two handlers and kernel-native installed as npm lays it out. */
 function project(t) {
   const dir = tempDir(t, 'kn-bundle-');
@@ -69,22 +62,8 @@ function project(t) {
   return dir;
 }
 
-/** Runs `file` with node in `cwd`; resolves to { code, stdout, stderr }. Killed after 20 s. */
-function runNode(cwd, file, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** Runs `file` with node in `cwd`, with only PATH and `env`; resolves like runProcess. Killed after 20 s. */
+const runNode = (cwd, file, env) => runProcess(process.execPath, [file], { cwd, env: { PATH: process.env.PATH, ...env }, budget: 20_000 });
 
 /** Moves the build output of `from` to a fresh folder, so nothing from the project is reachable. */
 function isolate(t, from) {

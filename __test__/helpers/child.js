@@ -1,26 +1,28 @@
 'use strict';
-// Runs a snippet in a child `node -e` process, in the package root (so `require('kernel-native')`
-// resolves to this package), and kills it if it outlives its budget.
+// Child processes for the tests: any command with its output collected and a time budget
+// (`runProcess`), a snippet in a child `node -e` in the package root (`runChild`, so that
+// `require('kernel-native')` resolves to this package), and temporary folders.
 
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 
-/** Resolves with { code, signal, stdout, stderr, killed, elapsed }. */
-function runChild(code, { env = {}, args = [], budget = 5000 } = {}) {
+/**
+ * Runs `command args` in `cwd` with exactly `env`, and kills it if it outlives `budget` ms.
+ * Resolves with { code, signal, stdout, stderr, killed, elapsed }.
+ */
+function runProcess(command, args, { cwd, env, budget }) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [...args, '-e', code], {
-      cwd: PACKAGE_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let killed = false;
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
     const timer = setTimeout(() => {
       killed = true;
       child.kill('SIGKILL');
@@ -36,4 +38,16 @@ function runChild(code, { env = {}, args = [], budget = 5000 } = {}) {
   });
 }
 
-module.exports = { runChild };
+/** Runs `code` with `node -e` in the package root; resolves like runProcess. */
+function runChild(code, { env = {}, args = [], budget = 5000 } = {}) {
+  return runProcess(process.execPath, [...args, '-e', code], { cwd: PACKAGE_ROOT, env: { ...process.env, ...env }, budget });
+}
+
+/** A fresh temporary folder; removed when test `t` ends. */
+function tempDir(t, prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+module.exports = { runProcess, runChild, tempDir };

@@ -5,19 +5,17 @@
 const test = require('node:test');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const { assertReleaseBinary } = require('./binary');
-const { PACK_DIR } = require('./helpers');
+const { PACK_DIR, tempDir } = require('./helpers');
 const { targets, packageName, binaryName } = require('../../scripts/targets');
 
 const version = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 
 for (const target of targets.filter((t) => t.toolchain)) {
   test(`${packageName(target)}: a portable ${target.name} binary`, (t) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kn-bin-'));
-    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir(t, 'kn-bin-');
     const tarball = path.join(PACK_DIR, `${packageName(target)}-${version}.tgz`);
     execFileSync('tar', ['-xzf', tarball, '-C', dir]);
     const info = assertReleaseBinary(target.name, path.join(dir, 'package', binaryName(target)));

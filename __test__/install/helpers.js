@@ -2,10 +2,10 @@
 // Shared by the install tests: empty projects that install kernel-native from the local
 // registry the way users do (install scripts off, no Rust on PATH), and runs of code in them.
 
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
+
+const { runProcess, tempDir } = require('../helpers/child');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const PACK_DIR = path.join(REPO, 'target', 'npm-pack');
@@ -30,43 +30,19 @@ function pathWithoutRust(root) {
   return bin;
 }
 
-/** A fresh temporary folder; removed when `t` ends. */
-function tempDir(t, prefix) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 /** An environment with no Rust on PATH and none of the parent's npm settings. */
 function cleanEnv(root, extra = {}) {
-  const env = { HOME: root, PATH: pathWithoutRust(root), LANG: 'C.UTF-8', ...extra };
-  return env;
+  return { HOME: root, PATH: pathWithoutRust(root), LANG: 'C.UTF-8', ...extra };
 }
 
 /**
  * Runs `command args` with no Rust on PATH, asynchronously (the registry answers from this
  * process's event loop); kills it after `timeout` ms. Resolves to { status, signal, stdout, stderr }.
  */
-function run(command, args, { cwd, root, env = {}, timeout = 120_000 }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: cleanEnv(root, env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${timeout} ms]`;
-      child.kill('SIGKILL');
-    }, timeout);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr });
-    });
-  });
+async function run(command, args, { cwd, root, env = {}, timeout = 120_000 }) {
+  const result = await runProcess(command, args, { cwd, env: cleanEnv(root, env), budget: timeout });
+  if (result.killed) result.stderr += `\n[killed after ${timeout} ms]`;
+  return { ...result, status: result.code };
 }
 
 /**
