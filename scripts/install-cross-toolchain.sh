@@ -15,7 +15,7 @@ tools="$PWD/.tools"
 venv="$tools/zig-venv"
 
 apt_packages=(rustc-web cargo-web rust-web-src libstd-rust-web-dev:arm64 qemu-user-static
-  libc6:arm64 libstdc++6:arm64 binutils file)
+  libc6:arm64 libstdc++6:arm64 binutils)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -34,10 +34,9 @@ if ! "$venv/bin/python" -m ziglang version >/dev/null 2>&1 || ! [ -x "$venv/bin/
     "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"
 fi
 # cargo-zigbuild looks for `zig` on PATH (or $CARGO_ZIGBUILD_ZIG_PATH); a wrapper keeps the
-# venv's copy the one used.
-if ! [ -x "$tools/bin/zig" ]; then
-  mkdir -p "$tools/bin"
-  printf '#!/bin/sh\nexec "%s" -m ziglang "$@"\n' "$venv/bin/python" >"$tools/bin/zig"
-  chmod +x "$tools/bin/zig"
-fi
+# venv's copy the one used. Written every time: it names the venv by absolute path, which
+# changes when the checkout moves.
+mkdir -p "$tools/bin"
+printf '#!/bin/sh\nexec "%s" -m ziglang "$@"\n' "$venv/bin/python" >"$tools/bin/zig"
+chmod +x "$tools/bin/zig"
 echo "cross toolchain ready: $(/usr/bin/rustc --version), zig $("$tools/bin/zig" version), $("$venv/bin/cargo-zigbuild" --version)" >&2
