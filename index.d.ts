@@ -371,7 +371,7 @@ export interface NativeClientOptions {
   defaultHeaders?: Record<string, string | undefined | null>
   /** Bytes. */
   maxResponseBytes?: number
-  /** PEM certificates trusted in addition to the system's roots. */
+  /** PEM certificates trusted in addition to the default roots (Mozilla's, as in Node). */
   ca?: string
   /** Proxy URL for every request. */
   proxy?: string

@@ -1,14 +1,14 @@
 'use strict';
 // Security: what a caller passes can never change the request beyond its own field (header
 // injection, path traversal, query smuggling), TLS certificates are always verified (with
-// extra CAs from `ca` or SSL_CERT_FILE), and proxies (`proxy`, HTTP_PROXY, NO_PROXY) are used
+// extra CAs from `ca`, NODE_EXTRA_CA_CERTS or SSL_CERT_FILE/SSL_CERT_DIR), and proxies (`proxy`, HTTP_PROXY, NO_PROXY) are used
 // as configured without ever showing their credentials. Complements secrets.test.js (the key in
 // errors and prints) and validation.test.js (per-request header values, dot-segment ids on
 // update), which are not repeated here.
 //
 // TLS fixtures: __test__/fixtures/tls (a test-only CA and a certificate for localhost and
 // 127.0.0.1 signed by it; see the README there). Environment variables that are read once per
-// process (SSL_CERT_FILE, HTTP_PROXY, NO_PROXY) are tested in child processes.
+// process (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, HTTP_PROXY, NO_PROXY) are tested in child processes.
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -31,7 +31,7 @@ const {
   thrown,
   listenOnLoopback,
 } = require('./helpers/server');
-const { runChild } = require('./helpers/child');
+const { runChild, tempDir } = require('./helpers/child');
 
 const TEST_BUDGET = { timeout: 15_000 };
 const CALL_BUDGET = 5000;
@@ -234,7 +234,7 @@ test('list filters cannot smuggle query parameters: each value arrives whole und
 });
 
 // ---------------------------------------------------------------------------------------------
-// TLS: certificates are always verified; `ca` and SSL_CERT_FILE add trust
+// TLS: certificates are always verified; `ca`, NODE_EXTRA_CA_CERTS and SSL_CERT_FILE add trust
 
 /** An HTTPS server on 127.0.0.1 with the fixture certificate; records requests that got through. */
 async function startHttpsServer() {
@@ -312,16 +312,45 @@ test('certificate verification cannot be turned off: rejectUnauthorized is refus
   }
 });
 
-test('SSL_CERT_FILE=<the test CA> (child process) makes the platform verifier trust the server', TEST_BUDGET, async () => {
+/** A child's environment with no certificate variables at all, plus `env`. */
+function certificateEnv(env) {
+  return { SSL_CERT_FILE: '', SSL_CERT_DIR: '', NODE_EXTRA_CA_CERTS: '', ...env };
+}
+
+test('NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and SSL_CERT_DIR (child processes) each make the test CA trusted', TEST_BUDGET, async (t) => {
   const server = await startHttpsServer();
   try {
-    // The same child without it: the test CA is not trusted by default.
-    const without = await childUpdate(server.url, {}, {});
+    // The same child without them: the test CA is not trusted by default.
+    const without = await childUpdate(server.url, {}, certificateEnv({}));
     assert.equal(without.ok, false, JSON.stringify(without));
+    assert.equal(without.name, 'APIConnectionError');
     assert.match(without.message, /UnknownIssuer|unknown issuer/i);
-    const result = await childUpdate(server.url, {}, { SSL_CERT_FILE: CA_FILE });
+    const caDir = tempDir(t, 'kernel-ca-dir-');
+    fs.copyFileSync(CA_FILE, path.join(caDir, 'test-ca.pem'));
+    for (const env of [{ NODE_EXTRA_CA_CERTS: CA_FILE }, { SSL_CERT_FILE: CA_FILE }, { SSL_CERT_DIR: caDir }]) {
+      const result = await childUpdate(server.url, {}, certificateEnv(env));
+      assert.deepEqual(result, { ok: true, id: 'over-tls' }, JSON.stringify(env));
+    }
+    assert.equal(server.requests.length, 3);
+  } finally {
+    await server.close();
+  }
+});
+
+test('with no certificate store on the machine (slim images), new Kernel() works and ca is honoured', TEST_BUDGET, async (t) => {
+  // SSL_CERT_FILE naming an empty file and SSL_CERT_DIR an empty folder is what node:*-slim and
+  // distroless look like to a reader of the system's store: no roots at all. The client must not
+  // depend on them (it trusts Mozilla's roots, as Node does); before, new Kernel() threw.
+  const empty = tempDir(t, 'kernel-no-store-');
+  fs.writeFileSync(path.join(empty, 'empty.pem'), '');
+  const noStore = certificateEnv({ SSL_CERT_FILE: path.join(empty, 'empty.pem'), SSL_CERT_DIR: empty });
+  const server = await startHttpsServer();
+  try {
+    const result = await childUpdate(server.url, { ca: CA_PEM }, noStore);
     assert.deepEqual(result, { ok: true, id: 'over-tls' });
-    assert.equal(server.requests.length, 1);
+    // An unreadable NODE_EXTRA_CA_CERTS is skipped, as Node skips it (Node warns at start-up).
+    const missing = await childUpdate(server.url, { ca: CA_PEM }, { ...noStore, NODE_EXTRA_CA_CERTS: path.join(empty, 'missing.pem') });
+    assert.deepEqual(missing, { ok: true, id: 'over-tls' });
   } finally {
     await server.close();
   }

@@ -43,7 +43,10 @@ function startTlsServer() {
 function coldStart(name, url) {
   return new Promise((resolve, reject) => {
     const caFile = path.join(tls, 'ca.pem');
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: name === 'kernel-native' ? '' : caFile };
+    // A machine as most have it: no OpenSSL certificate variables (this sandbox sets them; Node
+    // ignores them, kernel-native would read the files they name).
+    const { SSL_CERT_FILE, SSL_CERT_DIR, ...inherited } = process.env;
+    const env = { ...inherited, NODE_EXTRA_CA_CERTS: name === 'kernel-native' ? '' : caFile };
     const started = performance.now();
     const child = spawn(process.execPath, [path.join(root, 'bench', 'cold-start-worker.mjs'), name, url, caFile], {
       cwd: root,

@@ -105,9 +105,9 @@ export interface ClientOptions {
    */
   maxResponseBytes?: number | undefined;
   /**
-   * PEM certificates to trust in addition to the system's roots (a private CA). The system's
-   * roots can also be replaced with `SSL_CERT_FILE`/`SSL_CERT_DIR`. Certificates are always
-   * verified; there is no option to turn that off.
+   * PEM certificates to trust in addition to the default roots (a private CA). The defaults are
+   * Node's: Mozilla's root store plus `NODE_EXTRA_CA_CERTS`, and `SSL_CERT_FILE`/`SSL_CERT_DIR`
+   * when set. Certificates are always verified; there is no option to turn that off.
    */
   ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array> | undefined;
   /**

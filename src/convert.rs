@@ -26,7 +26,7 @@ pub struct NativeClientOptions {
     /// Bytes.
     #[napi(js_name = "maxResponseBytes")]
     pub max_response_bytes: Option<f64>,
-    /// PEM certificates trusted in addition to the system's roots.
+    /// PEM certificates trusted in addition to the default roots (Mozilla's, as in Node).
     pub ca: Option<String>,
     /// Proxy URL for every request.
     pub proxy: Option<String>,

@@ -73,7 +73,8 @@ pub struct ClientOptions {
     /// [`Error::ResponseTooLarge`], an error answer's body is cut at the limit. Default
     /// [`DEFAULT_MAX_RESPONSE_BYTES`].
     pub max_response_bytes: Option<u64>,
-    /// PEM certificates to trust in addition to the system's roots (a private CA, say).
+    /// PEM certificates to trust in addition to the default roots (a private CA, say); see
+    /// `trust.rs` for what those are.
     /// Verification itself cannot be turned off.
     pub extra_ca_pem: Option<String>,
     /// Which proxy requests go through; default: as the environment says.

@@ -32,6 +32,7 @@ mod retry;
 mod sse;
 mod stream;
 mod transport;
+mod trust;
 mod url_path;
 
 pub use client::Client;

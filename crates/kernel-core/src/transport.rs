@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use crate::error::Error;
+use crate::trust;
 
 /// Where requests go through. reqwest reads `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and
 /// `NO_PROXY` (and their lower-case forms) when it builds a client with
@@ -51,12 +52,12 @@ impl fmt::Debug for ProxySetting {
 /// What makes one reqwest client differ from another.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct TransportSettings {
-    /// PEM certificates trusted in addition to the system's roots (and `SSL_CERT_FILE`).
+    /// PEM certificates trusted in addition to the default roots (see [`crate::trust`]).
     pub extra_ca_pem: Option<String>,
     pub proxy: ProxySetting,
 }
 
-/// Building a reqwest client loads the root certificates (milliseconds and ~100 KB each), so
+/// Building a reqwest client parses the root certificates (~150 of them), so
 /// clients are built once per setting and shared. The default setting's client lives as long
 /// as the process (a serverless handler making a `new Kernel()` per request must not rebuild
 /// it); a client with its own proxy or CA lives while some `Client` uses it, so settings that
@@ -88,23 +89,11 @@ fn build(settings: &TransportSettings) -> Result<reqwest::Client, Error> {
     // reqwest is built without a default crypto provider (ring is smaller and faster to build
     // than aws-lc); an application that installed its own keeps it.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    // Certificates are always verified: against the system's roots (which `SSL_CERT_FILE` and
-    // `SSL_CERT_DIR` replace, as in OpenSSL) plus the caller's extra ones. There is no switch
-    // to turn verification off.
-    let mut builder = reqwest::Client::builder();
-    if let Some(pem) = &settings.extra_ca_pem {
-        let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-            .ok()
-            .filter(|certificates| !certificates.is_empty())
-            .ok_or_else(|| {
-                Error::Config(
-                    "Invalid ca: expected one or more PEM certificates (-----BEGIN CERTIFICATE-----)"
-                        .to_owned(),
-                )
-            })?;
-        builder = builder.tls_certs_merge(certificates);
-    }
-    builder = match &settings.proxy {
+    // Certificates are always verified, against `trust::roots` only: there is no switch to turn
+    // verification off.
+    let builder =
+        reqwest::Client::builder().tls_certs_only(trust::roots(settings.extra_ca_pem.as_deref())?);
+    let builder = match &settings.proxy {
         ProxySetting::FromEnv => builder,
         ProxySetting::Disabled => builder.no_proxy(),
         ProxySetting::Url(url) => builder.proxy(proxy_from_url(url)?),

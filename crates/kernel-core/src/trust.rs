@@ -1,0 +1,96 @@
+//! Which certificate authorities a client trusts: the ones Node.js trusts by default, so a host
+//! that `fetch` (and `@onkernel/sdk`) can reach, kernel-native can reach too.
+//!
+//! 1. Mozilla's root store, compiled in (`webpki-root-certs`), as Node bundles it. The system's
+//!    store was read before: that cost about 3 ms of every cold start (Debian keeps ~150 files
+//!    in `/etc/ssl/certs`), and slim images (`node:*-slim`, distroless) have no store at all, so
+//!    there `new Kernel()` failed outright.
+//! 2. `NODE_EXTRA_CA_CERTS`, a PEM file, as Node reads it. Node has already warned at start-up
+//!    about a file it could not read, and goes on without it; so do we.
+//! 3. `SSL_CERT_FILE` / `SSL_CERT_DIR` when set (OpenSSL's variables, which earlier versions
+//!    honoured): what they name is trusted too.
+//! 4. The client's own `ca` option.
+
+use std::sync::OnceLock;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
+use crate::error::Error;
+
+/// Roots for one transport: the process-wide ones (1-3) and the caller's `ca`.
+pub(crate) fn roots(extra_ca_pem: Option<&str>) -> Result<Vec<reqwest::Certificate>, Error> {
+    let mut roots = process_roots().to_vec();
+    if let Some(pem) = extra_ca_pem {
+        roots.extend(ca_option(pem)?);
+    }
+    Ok(roots)
+}
+
+/// Read once per process, as Node reads `NODE_EXTRA_CA_CERTS` once at start-up.
+fn process_roots() -> &'static [reqwest::Certificate] {
+    static ROOTS: OnceLock<Vec<reqwest::Certificate>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned();
+        let from_environment = node_extra_ca_certs()
+            .into_iter()
+            .chain(openssl_env_certs())
+            .filter(usable);
+        mozilla
+            .chain(from_environment)
+            .filter_map(|der| reqwest::Certificate::from_der(&der).ok())
+            .collect()
+    })
+}
+
+fn node_extra_ca_certs() -> Vec<CertificateDer<'static>> {
+    let Some(path) = std::env::var_os("NODE_EXTRA_CA_CERTS").filter(|path| !path.is_empty()) else {
+        return Vec::new();
+    };
+    CertificateDer::pem_file_iter(path)
+        .map(|certificates| certificates.filter_map(Result::ok).collect())
+        .unwrap_or_default()
+}
+
+fn openssl_env_certs() -> Vec<CertificateDer<'static>> {
+    let set = |name| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    if !set("SSL_CERT_FILE") && !set("SSL_CERT_DIR") {
+        return Vec::new();
+    }
+    // With either variable set, this reads only what they name, never the platform's store.
+    rustls_native_certs::load_native_certs().certs
+}
+
+/// A file from the environment may hold a certificate that is not a usable root (expired
+/// formats, a key by mistake): skip it, as Node does, rather than fail every client.
+fn usable(der: &CertificateDer<'static>) -> bool {
+    rustls::RootCertStore::empty().add(der.clone()).is_ok()
+}
+
+/// Unlike the environment's files, a `ca` the caller passed must be usable: a typo there is a
+/// bug to report, not a certificate to skip.
+fn ca_option(pem: &str) -> Result<Vec<reqwest::Certificate>, Error> {
+    reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+        .ok()
+        .filter(|certificates| !certificates.is_empty())
+        .ok_or_else(|| {
+            Error::Config(
+                "Invalid ca: expected one or more PEM certificates (-----BEGIN CERTIFICATE-----)"
+                    .to_owned(),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mozilla_roots_are_always_there_and_a_bad_ca_is_refused() {
+        let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS.len();
+        assert!(mozilla > 100, "{mozilla}");
+        assert!(roots(None).unwrap().len() >= mozilla);
+        let message = roots(Some("not a certificate")).unwrap_err().to_string();
+        assert!(message.starts_with("Invalid ca"), "{message}");
+    }
+}
