@@ -11,7 +11,10 @@
 //!    honoured): what they name is trusted too.
 //! 4. The client's own `ca` option.
 
+use std::path::Path;
 use std::sync::OnceLock;
+
+use rustls_native_certs::load_certs_from_paths;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
@@ -52,13 +55,20 @@ fn node_extra_ca_certs() -> Vec<CertificateDer<'static>> {
         .unwrap_or_default()
 }
 
+/// Only the paths the variables name: `load_native_certs` would read the platform's store when
+/// they are unset, and on macOS its keychain code would be linked in for nothing.
 fn openssl_env_certs() -> Vec<CertificateDer<'static>> {
-    let set = |name| std::env::var_os(name).is_some_and(|value| !value.is_empty());
-    if !set("SSL_CERT_FILE") && !set("SSL_CERT_DIR") {
-        return Vec::new();
+    let file = std::env::var_os("SSL_CERT_FILE").filter(|value| !value.is_empty());
+    let dirs = std::env::var_os("SSL_CERT_DIR").unwrap_or_default();
+    let mut certificates = Vec::new();
+    if let Some(file) = file {
+        certificates.extend(load_certs_from_paths(Some(Path::new(&file)), None).certs);
     }
-    // With either variable set, this reads only what they name, never the platform's store.
-    rustls_native_certs::load_native_certs().certs
+    // Several folders, separated as PATH is (`:` on Unix, `;` on Windows), as OpenSSL reads it.
+    for dir in std::env::split_paths(&dirs).filter(|dir| !dir.as_os_str().is_empty()) {
+        certificates.extend(load_certs_from_paths(None, Some(&dir)).certs);
+    }
+    certificates
 }
 
 /// A file from the environment may hold a certificate that is not a usable root (expired
