@@ -6,7 +6,7 @@ use std::time::Duration;
 use kernel_core::{CancellationToken, ClientOptions, Error, ProxySetting, RequestOptions};
 use napi_derive::napi;
 
-use crate::response::LogSink;
+use crate::logs::LogSink;
 
 /// Client options after the JS layer has read the environment and normalised the headers.
 #[napi(object, object_to_js = false)]

@@ -7,8 +7,9 @@ use kernel_core::Error;
 use napi_derive::napi;
 use serde_json::Value;
 
+use crate::headers::headers_to_record;
 use crate::json::Json;
-use crate::response::{headers_to_record, LogEntry};
+use crate::logs::LogEntry;
 
 /// A failed call, as data. `kind` names the public error class.
 #[napi]

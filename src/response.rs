@@ -2,77 +2,17 @@
 //! status, headers, raw body and log records for `withResponse()`, `asResponse()` and logging.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use http::HeaderMap;
-use kernel_core::{Error, LogRecord, Observer, Response};
+use kernel_core::{Error, Response};
 use napi::bindgen_prelude::{Buffer, ToNapiValue};
 use napi::sys;
 use napi_derive::napi;
 
 use crate::failure::NativeFailure;
+use crate::headers::headers_to_record;
+use crate::logs::{LogEntry, LogSink};
 use crate::outcome::Outcome;
-
-/// One log record of a call.
-#[napi(object, object_from_js = false)]
-pub struct LogEntry {
-    #[napi(ts_type = "'debug' | 'info' | 'warn' | 'error'")]
-    pub level: &'static str,
-    pub message: String,
-}
-
-/// Collects a call's log records when the JS layer asked for them.
-#[derive(Clone, Default)]
-pub struct LogSink(Option<Arc<Mutex<Vec<LogRecord>>>>);
-
-impl LogSink {
-    pub fn new(enabled: bool) -> Self {
-        LogSink(enabled.then(Default::default))
-    }
-
-    pub fn observer(&self) -> Option<Observer> {
-        let records = self.0.clone()?;
-        Some(Observer::new(move |record| {
-            if let Ok(mut records) = records.lock() {
-                records.push(record);
-            }
-        }))
-    }
-
-    pub fn take(&self) -> Vec<LogEntry> {
-        let Some(records) = &self.0 else {
-            return Vec::new();
-        };
-        let records = match records.lock() {
-            Ok(mut records) => std::mem::take(&mut *records),
-            Err(_) => Vec::new(),
-        };
-        records
-            .into_iter()
-            .map(|record| LogEntry {
-                level: record.level.as_str(),
-                message: record.message,
-            })
-            .collect()
-    }
-}
-
-/// Header values as fetch's `Headers` reads them: one char per byte (Latin-1); repeated
-/// headers joined with `, `.
-pub fn headers_to_record(headers: &HeaderMap) -> HashMap<String, String> {
-    let mut record: HashMap<String, String> = HashMap::new();
-    for (name, value) in headers {
-        let value: String = value.as_bytes().iter().map(|&b| char::from(b)).collect();
-        record
-            .entry(name.as_str().to_owned())
-            .and_modify(|joined| {
-                joined.push_str(", ");
-                joined.push_str(&value);
-            })
-            .or_insert(value);
-    }
-    record
-}
 
 /// The HTTP side of a successful call.
 #[napi]

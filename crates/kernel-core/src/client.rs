@@ -1,4 +1,4 @@
-//! The client: resolved options and the shared transport, cheap to clone.
+//! The client: checks the options once and builds the transport that every call borrows.
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,29 +12,17 @@ use crate::config::{
     DEFAULT_TIMEOUT, MISSING_API_KEY,
 };
 use crate::error::Error;
-use crate::http::{apply_headers, parse_header};
+use crate::headers::{apply_headers, parse_header};
 use crate::invocations::Invocations;
-use crate::transport::{http_client, TransportSettings};
+use crate::pool::{http_client, TransportSettings};
+use crate::transport::Transport;
 use crate::url_path::normalize_base_url;
 
 /// A Kernel API client. Cloning is cheap and clones share everything, including the
 /// process-wide connection pool.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<ClientInner>,
-}
-
-pub(crate) struct ClientInner {
-    pub http: Arc<reqwest::Client>,
-    /// The base URL, parsed once (requests only append their path to it); its path ends with
-    /// exactly one `/`.
-    pub base: reqwest::Url,
-    /// Accept, User-Agent, Authorization (marked sensitive) and the caller's default headers.
-    pub default_headers: HeaderMap,
-    pub timeout: Duration,
-    pub max_retries: u32,
-    pub max_response_bytes: u64,
-    pub idempotency_keys: bool,
+    transport: Arc<Transport>,
 }
 
 impl Client {
@@ -102,7 +90,7 @@ impl Client {
         };
 
         Ok(Client {
-            inner: Arc::new(ClientInner {
+            transport: Arc::new(Transport {
                 http: http_client(&transport)?,
                 base,
                 default_headers,
@@ -116,22 +104,24 @@ impl Client {
 
     /// The base URL requests go to, ending with `/`.
     pub fn base_url(&self) -> &str {
-        self.inner.base.as_str()
+        self.transport.base.as_str()
     }
 
     /// The per-attempt timeout.
     pub fn timeout(&self) -> Duration {
-        self.inner.timeout
+        self.transport.timeout
     }
 
     /// Retries after the first attempt.
     pub fn max_retries(&self) -> u32 {
-        self.inner.max_retries
+        self.transport.max_retries
     }
 
     /// The invocations resource: `PATCH /invocations/{id}` and friends.
     pub fn invocations(&self) -> Invocations<'_> {
-        Invocations { client: self }
+        Invocations {
+            transport: &self.transport,
+        }
     }
 }
 
@@ -139,9 +129,9 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base.as_str())
-            .field("timeout", &self.inner.timeout)
-            .field("max_retries", &self.inner.max_retries)
+            .field("base_url", &self.transport.base.as_str())
+            .field("timeout", &self.transport.timeout)
+            .field("max_retries", &self.transport.max_retries)
             .finish_non_exhaustive()
     }
 }
@@ -203,7 +193,7 @@ mod tests {
         assert!(!format!("{opts:?}").contains(secret));
         let client = Client::new(opts).unwrap();
         assert!(!format!("{client:?}").contains(secret));
-        assert!(!format!("{:?}", client.inner.default_headers).contains(secret));
+        assert!(!format!("{:?}", client.transport.default_headers).contains(secret));
         let err = Client::new(options("bad\r\nkey-secret")).unwrap_err();
         assert!(!err.to_string().contains("key-secret"));
         assert!(!format!("{err:?}").contains("key-secret"));

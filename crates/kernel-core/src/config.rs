@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::transport::ProxySetting;
+use crate::pool::ProxySetting;
 
 /// Default per-attempt timeout, as in `@onkernel/sdk`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);

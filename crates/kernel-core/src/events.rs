@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::invocations::Invocation;
 use crate::sse::SseEvent;
+use crate::wire::Invocation;
 
 /// A log line from the application.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

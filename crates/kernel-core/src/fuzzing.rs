@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use http::{HeaderMap, StatusCode};
 
 use crate::error::ApiError;
-use crate::invocations::Invocation;
+use crate::wire::Invocation;
 
 /// Decodes a body as an invocation, as `update` and `retrieve` do.
 pub fn decode_invocation(body: &[u8]) -> Result<Invocation, serde_json::Error> {
@@ -35,5 +35,5 @@ pub fn page_headers(
     headers: &HeaderMap,
 ) -> Result<(Option<bool>, Option<u64>), crate::Error> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    crate::invocations::page_headers(status, headers)
+    crate::page::page_headers(status, headers)
 }

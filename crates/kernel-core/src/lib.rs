@@ -19,21 +19,27 @@
 //! # }
 //! ```
 
+mod body;
 mod client;
 mod config;
 mod error;
 pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
-mod http;
+mod headers;
 pub mod invocations;
 mod log;
+mod page;
+mod pool;
+mod request;
+mod response;
 mod retry;
 mod sse;
 mod stream;
 mod transport;
 mod trust;
 mod url_path;
+mod wire;
 
 pub use client::Client;
 pub use config::{
@@ -41,17 +47,19 @@ pub use config::{
 };
 pub use error::{ApiError, Error};
 pub use events::FollowEvent;
-pub use http::{RequestOptions, Response};
-pub use invocations::{
-    Browser, Invocation, InvocationCreateParams, InvocationCreateResponse, InvocationFollowParams,
-    InvocationListBrowsersResponse, InvocationListParams, InvocationStatus, InvocationUpdateParams,
-    Page, UpdateStatus,
-};
 pub use log::{LogLevel, LogRecord, Observer};
+pub use page::Page;
+pub use pool::ProxySetting;
+pub use request::RequestOptions;
+pub use response::Response;
 pub use sse::{SseEvent, SseParser};
 pub use stream::{EventStream, MAX_EVENT_BYTES};
 pub use tokio_util::sync::CancellationToken;
-pub use transport::ProxySetting;
+pub use wire::{
+    Browser, Invocation, InvocationCreateParams, InvocationCreateResponse, InvocationFollowParams,
+    InvocationListBrowsersResponse, InvocationListParams, InvocationStatus, InvocationUpdateParams,
+    UpdateStatus,
+};
 
 /// Version of this crate, sent in the default `User-Agent`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

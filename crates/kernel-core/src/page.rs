@@ -1,0 +1,69 @@
+//! Offset pagination: one page of a list, and what the server said about the next one.
+
+use http::{HeaderMap, StatusCode};
+
+use crate::error::Error;
+
+/// One page of an offset-paginated list, with what the server said about the next one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// `X-Has-More`, when sent.
+    pub has_more: Option<bool>,
+    /// `X-Next-Offset`: the absolute offset of the next page, 0 on the last.
+    pub next_offset: Option<u64>,
+}
+
+impl<T> Page<T> {
+    /// The offset to ask for next, or `None` when this is the last page: `X-Has-More: false`,
+    /// or `X-Next-Offset` absent or 0.
+    pub fn next_page_offset(&self) -> Option<u64> {
+        if self.has_more == Some(false) {
+            return None;
+        }
+        self.next_offset.filter(|offset| *offset > 0)
+    }
+}
+
+/// Reads `X-Has-More` and `X-Next-Offset` of a list answer. Anything but `true`/`false`, or a
+/// non-negative integer, is a [`Error::Decode`]; so is `X-Has-More: true` without an offset,
+/// which would otherwise end the list silently.
+pub(crate) fn page_headers(
+    status: StatusCode,
+    headers: &HeaderMap,
+) -> Result<(Option<bool>, Option<u64>), Error> {
+    let has_more = match headers.get("x-has-more").map(|v| v.as_bytes()) {
+        None => None,
+        Some(b"true") => Some(true),
+        Some(b"false") => Some(false),
+        Some(other) => {
+            return Err(Error::Decode {
+                status: status.as_u16(),
+                expected: "an X-Has-More header of true or false",
+                reason: format!("got {:?}", String::from_utf8_lossy(other)),
+            })
+        }
+    };
+    let next_offset = match headers.get("x-next-offset") {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|text| text.trim().parse::<u64>().ok())
+                .ok_or_else(|| Error::Decode {
+                    status: status.as_u16(),
+                    expected: "an X-Next-Offset header holding a non-negative integer",
+                    reason: format!("got {value:?}"),
+                })?,
+        ),
+    };
+    if has_more == Some(true) && next_offset.is_none() {
+        return Err(Error::Decode {
+            status: status.as_u16(),
+            expected: "an X-Next-Offset header",
+            reason: "the server sent X-Has-More: true without X-Next-Offset; refusing to truncate the list silently".into(),
+        });
+    }
+    Ok((has_more, next_offset))
+}
