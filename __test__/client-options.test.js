@@ -11,6 +11,7 @@ const { startEmulator } = require('kernel-native/emulator');
 const { KernelError, APIConnectionTimeoutError, InternalServerError, AuthenticationError } = Kernel;
 const { EMU_KEY, emulator, clientFor } = require('./helpers/emulator');
 const { API_KEY, startServer, rejection, thrown } = require('./helpers/server');
+const { restoreEnvAfter } = require('./helpers/child');
 
 const CREATE = { app_name: 'my-app', action_name: 'analyze', version: '1.0.0' };
 
@@ -101,11 +102,7 @@ test('the overridden baseURL: both clients work against two emulators at the sam
 
 test('the key read from KERNEL_API_KEY is kept even after the environment changes', async (t) => {
   const emu = await emulator(t);
-  const saved = process.env.KERNEL_API_KEY;
-  t.after(() => {
-    if (saved === undefined) delete process.env.KERNEL_API_KEY;
-    else process.env.KERNEL_API_KEY = saved;
-  });
+  restoreEnvAfter(t, 'KERNEL_API_KEY');
   process.env.KERNEL_API_KEY = emu.apiKey;
   const fromEnv = new Kernel({ baseURL: emu.url });
   process.env.KERNEL_API_KEY = 'sk-some-other-key';

@@ -4,29 +4,18 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const { startEmulator } = require('kernel-native/emulator');
+const { runProcess } = require('./helpers/child');
 
 const DEMO = path.join(__dirname, '..', 'examples', 'demo.mjs');
 
+/** Runs the demo with `env` over the environment, KERNEL_BASE_URL and KERNEL_API_KEY emptied; killed after 15 s. */
 function runDemo(env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], {
-      env: { ...process.env, KERNEL_BASE_URL: '', KERNEL_API_KEY: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runProcess(process.execPath, [DEMO], {
+    env: { ...process.env, KERNEL_BASE_URL: '', KERNEL_API_KEY: '', ...env },
+    budget: 15_000,
   });
 }
 

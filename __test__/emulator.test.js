@@ -13,32 +13,20 @@ const {
   APIConnectionError,
   APIConnectionTimeoutError,
   AuthenticationError,
-  BadRequestError,
   ConflictError,
   InternalServerError,
   NotFoundError,
   RateLimitError,
   UnprocessableEntityError,
 } = Kernel;
-const { closedPort, rejection, thrown } = require('./helpers/server');
+const { closedPort, within, rejection, thrown } = require('./helpers/server');
+const { EMU_KEY, emulator, clientFor, createInvocation, countPatches } = require('./helpers/emulator');
 
 /** Budgets, not speed checks: nothing here should hang the suite. */
 const BUDGET = { timeout: 10_000 };
-const KEY = 'test-key';
 /** RFC 3339 in UTC with nine fractional digits, as the API writes times. */
 const NANOS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
 const MIB = 1024 * 1024;
-
-/** Starts an emulator that is closed when test `t` ends (closing twice is harmless). */
-async function emulator(t, options = { apiKey: KEY }) {
-  const emu = await startEmulator(options);
-  t.after(() => emu.close());
-  return emu;
-}
-
-function clientFor(emu, options = {}) {
-  return new Kernel({ baseURL: emu.url, apiKey: emu.apiKey, ...options });
-}
 
 const portOf = (emu) => Number(new URL(emu.url).port);
 
@@ -65,39 +53,11 @@ async function api(emu, method, path, { json, raw, key = emu.apiKey } = {}) {
   return { status: res.status, headers: res.headers, body: parsed };
 }
 
-/** Creates an invocation over raw HTTP, as the brief's example does, and returns the answer. */
-async function create(emu, fields = {}) {
-  const res = await fetch(`${emu.url}/invocations`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${emu.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ app_name: 'my-app', action_name: 'analyze', version: '1.0.0', ...fields }),
-  });
-  // Like the API: 202 Accepted for an async invocation, 200 for a sync one.
-  assert.equal(res.status, fields.async ? 202 : 200, await res.clone().text());
-  return res.json();
-}
-
 /** Asserts the answer is the `{code, message}` error body with this status and code. */
 function assertApiError(res, status, code) {
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.equal(res.body.code, code, JSON.stringify(res.body));
   assert.equal(typeof res.body.message, 'string');
-}
-
-/**
- * Request counting without a request log: the next `n` PATCH requests pass through untouched
- * (a delay-only fault of 0 ms) and the one after them gets 400 `sentinel`. Faults fire in the
- * order they were added, so `assertExactly(n)` afterwards proves exactly n PATCHes were made:
- * fewer leave the pass-through pending, more would have used up the sentinel.
- */
-function countPatches(emu, n) {
-  emu.fault({ method: 'PATCH', delayMs: 0, times: n });
-  emu.fault({ method: 'PATCH', status: 400, body: { code: 'sentinel', message: 'one request too many' } });
-  return async function assertExactly(client, id) {
-    const err = await rejection(client.invocations.update(id, { status: 'succeeded' }, { maxRetries: 0 }));
-    assert.ok(err instanceof BadRequestError, `${err.name}: ${err.message}`);
-    assert.equal(err.error.code, 'sentinel', `not exactly ${n} PATCH requests`);
-  };
 }
 
 /** Server-Sent Events of a fetch response, one { event, data } at a time (data parsed). */
@@ -122,15 +82,6 @@ async function* sseEvents(res) {
   assert.equal(buffered.trim(), '', 'the stream ended inside an event');
 }
 
-/** Rejects with a clear message if `promise` has not settled within `ms`. */
-function within(ms, promise, what) {
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
-
 const listen = (server, port) =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -141,11 +92,11 @@ const listen = (server, port) =>
 // Starting and closing
 
 test('startEmulator resolves with the url and key it was given', BUDGET, async (t) => {
-  const emu = await emulator(t, { apiKey: KEY, port: 0 });
+  const emu = await emulator(t, { apiKey: EMU_KEY, port: 0 });
   assert.ok(emu instanceof Emulator);
   assert.match(emu.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.ok(portOf(emu) > 0);
-  assert.equal(emu.apiKey, KEY);
+  assert.equal(emu.apiKey, EMU_KEY);
 });
 
 test('without options a random key is generated, different for each emulator', BUDGET, async (t) => {
@@ -159,7 +110,7 @@ test('without options a random key is generated, different for each emulator', B
   assert.notEqual(first.apiKey, second.apiKey);
   assert.notEqual(first.url, second.url);
   // The generated key is the one it accepts.
-  const created = await create(first);
+  const created = await createInvocation(first);
   assert.equal(created.status, 'running');
   assertApiError(await api(first, 'GET', `/invocations/${created.id}`, { key: second.apiKey }), 401, 'unauthorized');
 });
@@ -173,7 +124,7 @@ test('an explicit free port is used', BUDGET, async (t) => {
 test('close() frees the port, and requests afterwards are connection errors', BUDGET, async (t) => {
   const emu = await emulator(t);
   const client = clientFor(emu, { maxRetries: 0 });
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   await client.invocations.update(id, { status: 'succeeded' });
   await emu.close();
 
@@ -191,7 +142,7 @@ test('close() frees the port, and requests afterwards are connection errors', BU
 
 test('close() ends a pending request instead of letting it wait out its delay', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   emu.fault({ delayMs: 5000 });
   const started = performance.now();
   const pending = rejection(clientFor(emu, { maxRetries: 0 }).invocations.update(id, { status: 'succeeded' }));
@@ -205,8 +156,8 @@ test('close() ends a pending request instead of letting it wait out its delay', 
 
 test('close() ends an open event stream', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
-  const res = await fetch(`${emu.url}/invocations/${id}/events`, { headers: { authorization: `Bearer ${KEY}` } });
+  const { id } = await createInvocation(emu);
+  const res = await fetch(`${emu.url}/invocations/${id}/events`, { headers: { authorization: `Bearer ${EMU_KEY}` } });
   const events = sseEvents(res);
   const first = await events.next();
   assert.equal(first.value.event, 'invocation_state');
@@ -270,7 +221,7 @@ test('a port already in use rejects with KernelError', BUDGET, async (t) => {
   const again = await rejection(startEmulator({ port: portOf(emu) }));
   assert.ok(again instanceof KernelError, `${again.name}: ${again.message}`);
   // The running one is unharmed.
-  assert.equal((await create(emu)).status, 'running');
+  assert.equal((await createInvocation(emu)).status, 'running');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +230,7 @@ test('a port already in use rejects with KernelError', BUDGET, async (t) => {
 test('update moves a running invocation to succeeded, with finished_at in nanoseconds', BUDGET, async (t) => {
   const emu = await emulator(t);
   const client = clientFor(emu);
-  const created = await create(emu, { payload: '{"q":1}' });
+  const created = await createInvocation(emu, { payload: '{"q":1}' });
   assert.match(created.id, /^[a-z0-9]{24}$/);
   assert.equal(created.status, 'running');
   assert.equal(created.action_name, 'analyze');
@@ -309,7 +260,7 @@ test('update moves a running invocation to succeeded, with finished_at in nanose
 
 test('a new invocation has finished_at null until it is updated', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const res = await api(emu, 'GET', `/invocations/${id}`);
   assert.equal(res.status, 200);
   assert.equal(res.body.status, 'running');
@@ -319,7 +270,7 @@ test('a new invocation has finished_at null until it is updated', BUDGET, async 
 
 test('the other terminal status is a ConflictError, retried by default then still a conflict', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const done = await clientFor(emu).invocations.update(id, { status: 'succeeded' });
 
   const err = await rejection(clientFor(emu, { maxRetries: 0 }).invocations.update(id, { status: 'failed' }));
@@ -331,7 +282,7 @@ test('the other terminal status is a ConflictError, retried by default then stil
   const assertExactly = countPatches(emu, 3);
   const retried = await rejection(clientFor(emu).invocations.update(id, { status: 'failed' }));
   assert.ok(retried instanceof ConflictError, `${retried.name}: ${retried.message}`);
-  await assertExactly(clientFor(emu), id);
+  await assertExactly(id);
 
   const stored = await api(emu, 'GET', `/invocations/${id}`);
   assert.deepEqual(stored.body, done);
@@ -348,7 +299,7 @@ test('an unknown id is a NotFoundError with code not_found', BUDGET, async (t) =
 
 test('a wrong key is an AuthenticationError and changes nothing', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const client = new Kernel({ baseURL: emu.url, apiKey: 'wrong-key' });
   const err = await rejection(client.invocations.update(id, { status: 'succeeded' }));
   assert.ok(err instanceof AuthenticationError, `${err.name}: ${err.message}`);
@@ -359,7 +310,7 @@ test('a wrong key is an AuthenticationError and changes nothing', BUDGET, async 
 
 test('async: true creates a queued invocation that an update can finish', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const created = await create(emu, { async: true, async_timeout_seconds: 60 });
+  const created = await createInvocation(emu, { async: true, async_timeout_seconds: 60 });
   assert.equal(created.status, 'queued');
   assert.equal((await api(emu, 'GET', `/invocations/${created.id}`)).body.status, 'queued');
   const failed = await clientFor(emu).invocations.update(created.id, { status: 'failed', output: '"boom"' });
@@ -373,7 +324,7 @@ test('async: true creates a queued invocation that an update can finish', BUDGET
 
 test('503 twice with retry-after-ms: the update succeeds on the third request', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const client = clientFor(emu);
   emu.fault({ status: 503, times: 2, headers: { 'retry-after-ms': '10' } });
   const assertExactly = countPatches(emu, 1);
@@ -382,12 +333,12 @@ test('503 twice with retry-after-ms: the update succeeds on the third request', 
   assert.equal(result.status, 'succeeded');
   // retry-after-ms: 10 is honoured, not the 0.5 s default backoff.
   assert.ok(performance.now() - started < 1000, 'the retries waited for the default backoff');
-  await assertExactly(client, id);
+  await assertExactly(id);
 });
 
 test('503 twice with maxRetries: 1 ends in InternalServerError after two requests', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   emu.fault({ status: 503, times: 2, headers: { 'retry-after-ms': '10' } });
   const err = await rejection(clientFor(emu, { maxRetries: 1 }).invocations.update(id, { status: 'succeeded' }));
   assert.ok(err instanceof InternalServerError, `${err.name}: ${err.message}`);
@@ -400,7 +351,7 @@ test('503 twice with maxRetries: 1 ends in InternalServerError after two request
 
 test('a 429 fault is a RateLimitError carrying the fault headers', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   emu.fault({ status: 429, headers: { 'retry-after-ms': '10', 'X-Request-Id': 'req_emu' } });
   const err = await rejection(clientFor(emu, { maxRetries: 0 }).invocations.update(id, { status: 'succeeded' }));
   assert.ok(err instanceof RateLimitError, `${err.name}: ${err.message}`);
@@ -411,7 +362,7 @@ test('a 429 fault is a RateLimitError carrying the fault headers', BUDGET, async
 
 test('a custom fault body is the error body', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const body = { code: 'custom', message: 'nope', detail: [1, { two: 2 }] };
   emu.fault({ status: 422, body });
   const err = await rejection(clientFor(emu, { maxRetries: 0 }).invocations.update(id, { status: 'succeeded' }));
@@ -422,7 +373,7 @@ test('a custom fault body is the error body', BUDGET, async (t) => {
 
 test('drop: true is a connection error, and one retry gets through', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   emu.fault({ drop: true });
   const err = await rejection(clientFor(emu, { maxRetries: 0 }).invocations.update(id, { status: 'succeeded' }));
   assert.ok(err instanceof APIConnectionError, `${err.name}: ${err.message}`);
@@ -433,12 +384,12 @@ test('drop: true is a connection error, and one retry gets through', BUDGET, asy
   const client = clientFor(emu, { maxRetries: 1 });
   const result = await client.invocations.update(id, { status: 'succeeded' });
   assert.equal(result.status, 'succeeded');
-  await assertExactly(client, id);
+  await assertExactly(id);
 });
 
 test('a delay longer than the client timeout is an APIConnectionTimeoutError', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   emu.fault({ delayMs: 500 });
   const started = performance.now();
   const client = clientFor(emu, { timeout: 100, maxRetries: 0 });
@@ -449,7 +400,7 @@ test('a delay longer than the client timeout is an APIConnectionTimeoutError', B
 
 test('a delay alone lets the request proceed afterwards', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   emu.fault({ delayMs: 150 });
   const started = performance.now();
   const result = await clientFor(emu, { maxRetries: 0 }).invocations.update(id, { status: 'succeeded' });
@@ -459,14 +410,14 @@ test('a delay alone lets the request proceed afterwards', BUDGET, async (t) => {
 
 test('method and path narrow which requests a fault hits', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const a = await create(emu);
-  const b = await create(emu);
+  const a = await createInvocation(emu);
+  const b = await createInvocation(emu);
   const client = clientFor(emu, { maxRetries: 0 });
 
   // A PATCH-only fault (any case) skips a GET and a POST.
   emu.fault({ method: 'patch', status: 500 });
   assert.equal((await api(emu, 'GET', `/invocations/${a.id}`)).status, 200);
-  await create(emu);
+  await createInvocation(emu);
   const err = await rejection(client.invocations.update(a.id, { status: 'succeeded' }));
   assert.ok(err instanceof InternalServerError, `${err.name}: ${err.message}`);
 
@@ -479,13 +430,13 @@ test('method and path narrow which requests a fault hits', BUDGET, async (t) => 
 
   // '/invocations/' matches /invocations/{id} but not POST /invocations.
   emu.fault({ path: '/invocations/', status: 500 });
-  await create(emu);
+  await createInvocation(emu);
   assert.equal((await api(emu, 'GET', `/invocations/${b.id}`)).status, 500);
 });
 
 test('faults fire in the order they were added', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   emu.fault({ status: 500 });
   emu.fault({ status: 502, times: 2 });
   const statuses = [];
@@ -495,7 +446,7 @@ test('faults fire in the order they were added', BUDGET, async (t) => {
 
 test('x-should-retry: false on a 503 fault is not retried', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   emu.fault({ status: 503, headers: { 'x-should-retry': 'false', 'retry-after-ms': '1' } });
   // Default retries: a retry would have succeeded.
   const err = await rejection(clientFor(emu).invocations.update(id, { status: 'succeeded' }));
@@ -534,7 +485,7 @@ test('invalid fault specs throw KernelError synchronously and add nothing', BUDG
     const err = thrown(() => emu.fault(spec));
     assert.ok(err instanceof KernelError, `${JSON.stringify(spec)}: ${err.name}: ${err.message}`);
   }
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   assert.equal((await api(emu, 'GET', `/invocations/${id}`)).status, 200);
 });
 
@@ -563,7 +514,7 @@ test('out-of-range fault numbers are refused, not wrapped to 32 bits', BUDGET, a
 
 test('faults over HTTP: POST /_emulator/faults, DELETE clears them', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const added = await api(emu, 'POST', '/_emulator/faults', { json: { status: 500 }, key: null });
   assert.equal(added.status, 204);
   assertApiError(await api(emu, 'GET', `/invocations/${id}`), 500, 'injected_fault');
@@ -593,7 +544,7 @@ test('faults over HTTP: POST /_emulator/faults, DELETE clears them', BUDGET, asy
 
 test('bodies that are not a JSON object, unknown statuses and fields are 400', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const patch = `/invocations/${id}`;
   const bad = [
     { raw: 'not json' },
@@ -636,7 +587,7 @@ test('bodies that are not a JSON object, unknown statuses and fields are 400', B
 
 test('unknown routes and methods answer with a {code, message} error body', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   assertApiError(await api(emu, 'GET', '/nope'), 404, 'not_found');
   // The README: "every error body is { "code": "...", "message": "..." }".
   for (const [method, path] of [
@@ -653,7 +604,7 @@ test('unknown routes and methods answer with a {code, message} error body', BUDG
 
 test('a missing or wrong bearer token is 401 on every endpoint', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const routes = [
     ['POST', '/invocations', { app_name: 'a', action_name: 'b', version: '1' }],
     ['GET', '/invocations'],
@@ -664,12 +615,12 @@ test('a missing or wrong bearer token is 401 on every endpoint', BUDGET, async (
     ['DELETE', `/invocations/${id}/browsers`],
   ];
   for (const [method, path, json] of routes) {
-    for (const key of [null, 'wrong-key', '', `${KEY}x`, KEY.slice(0, -1)]) {
+    for (const key of [null, 'wrong-key', '', `${EMU_KEY}x`, EMU_KEY.slice(0, -1)]) {
       assertApiError(await api(emu, method, path, { json, key }), 401, 'unauthorized');
     }
   }
   // A raw "Basic" or bare token is not a bearer token.
-  for (const authorization of [KEY, `Basic ${KEY}`]) {
+  for (const authorization of [EMU_KEY, `Basic ${EMU_KEY}`]) {
     const res = await fetch(`${emu.url}/invocations/${id}`, { headers: { authorization } });
     assert.equal(res.status, 401, authorization);
   }
@@ -678,7 +629,7 @@ test('a missing or wrong bearer token is 401 on every endpoint', BUDGET, async (
 
 test('a body over 10 MiB is 413; one just under is accepted', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const prefix = '{"status":"succeeded","output":"';
   const suffix = '"}';
   const body = (size) => prefix + 'x'.repeat(size - prefix.length - suffix.length) + suffix;
@@ -696,8 +647,8 @@ test('GET /invocations pages a filter with x-has-more and x-next-offset', BUDGET
   const emu = await emulator(t);
   const paged = [];
   for (let i = 0; i < 45; i++) {
-    paged.push((await create(emu, { app_name: 'paged' })).id);
-    if (i % 9 === 0) await create(emu, { app_name: 'other' });
+    paged.push((await createInvocation(emu, { app_name: 'paged' })).id);
+    if (i % 9 === 0) await createInvocation(emu, { app_name: 'other' });
   }
   const pages = [];
   for (const offset of [0, 20, 40]) {
@@ -749,7 +700,7 @@ test('GET /invocations pages a filter with x-has-more and x-next-offset', BUDGET
 
 test('browsers: GET lists none, DELETE is 204, an unknown id is 404', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const listed = await api(emu, 'GET', `/invocations/${id}/browsers`);
   assert.equal(listed.status, 200);
   assert.deepEqual(listed.body, { browsers: [] });
@@ -771,8 +722,8 @@ test('browsers: GET lists none, DELETE is 204, an unknown id is 404', BUDGET, as
 
 test('events: the state now, the state after an update, then the end of the stream', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
-  const res = await fetch(`${emu.url}/invocations/${id}/events`, { headers: { authorization: `Bearer ${KEY}` } });
+  const { id } = await createInvocation(emu);
+  const res = await fetch(`${emu.url}/invocations/${id}/events`, { headers: { authorization: `Bearer ${EMU_KEY}` } });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^text\/event-stream/);
   const events = sseEvents(res);
@@ -798,9 +749,9 @@ test('events: the state now, the state after an update, then the end of the stre
 
 test('events of a terminal invocation: one state, then the end', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   await clientFor(emu).invocations.update(id, { status: 'failed' });
-  const res = await fetch(`${emu.url}/invocations/${id}/events?since=5m`, { headers: { authorization: `Bearer ${KEY}` } });
+  const res = await fetch(`${emu.url}/invocations/${id}/events?since=5m`, { headers: { authorization: `Bearer ${EMU_KEY}` } });
   assert.equal(res.status, 200);
   const all = [];
   for await (const event of sseEvents(res)) all.push(event);
@@ -812,9 +763,9 @@ test('events of a terminal invocation: one state, then the end', BUDGET, async (
 });
 
 test('heartbeatMs: sse_heartbeat events while the invocation runs', BUDGET, async (t) => {
-  const emu = await emulator(t, { apiKey: KEY, heartbeatMs: 50 });
-  const { id } = await create(emu);
-  const res = await fetch(`${emu.url}/invocations/${id}/events`, { headers: { authorization: `Bearer ${KEY}` } });
+  const emu = await emulator(t, { apiKey: EMU_KEY, heartbeatMs: 50 });
+  const { id } = await createInvocation(emu);
+  const res = await fetch(`${emu.url}/invocations/${id}/events`, { headers: { authorization: `Bearer ${EMU_KEY}` } });
   const events = sseEvents(res);
   assert.equal((await events.next()).value.event, 'invocation_state');
   for (let i = 0; i < 2; i++) {
@@ -837,7 +788,9 @@ test('heartbeatMs: sse_heartbeat events while the invocation runs', BUDGET, asyn
 test('500 concurrent creates and 500 concurrent updates are all applied once', BUDGET, async (t) => {
   const emu = await emulator(t);
   const client = clientFor(emu);
-  const created = await Promise.all(Array.from({ length: 500 }, (_, i) => create(emu, { app_name: 'bulk', payload: String(i) })));
+  const created = await Promise.all(
+    Array.from({ length: 500 }, (_, i) => createInvocation(emu, { app_name: 'bulk', payload: String(i) })),
+  );
   const ids = created.map((inv) => inv.id);
   assert.equal(new Set(ids).size, 500);
 
@@ -868,7 +821,7 @@ test('500 concurrent creates and 500 concurrent updates are all applied once', B
 
 test('concurrent conflicting updates of one invocation: one status wins, once', BUDGET, async (t) => {
   const emu = await emulator(t);
-  const { id } = await create(emu);
+  const { id } = await createInvocation(emu);
   const client = clientFor(emu, { maxRetries: 0 });
   const results = await Promise.allSettled(
     Array.from({ length: 50 }, (_, i) =>

@@ -18,16 +18,7 @@ const {
   BadRequestError,
 } = Kernel;
 const { EMU_KEY, emulator, clientFor, createInvocation } = require('./helpers/emulator');
-const { API_KEY, invocation, startServer, rejection } = require('./helpers/server');
-
-/** Hang detection only: fails with `what` if `promise` is still pending after `ms`. */
-function within(ms, promise, what) {
-  let timer;
-  const budget = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, budget]).finally(() => clearTimeout(timer));
-}
+const { API_KEY, invocation, startServer, within, rejection } = require('./helpers/server');
 
 const sse = (data) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 const stateEvent = (status) => ({
@@ -80,6 +71,19 @@ async function collect(stream) {
   const events = [];
   for await (const event of stream) events.push(event);
   return events;
+}
+
+/**
+ * Iterates `stream` until it fails, within `ms`; resolves with `{ err, seen }`: the error and
+ * the types of the events delivered before it. Fails the test if the stream ends without one.
+ */
+async function iterateToError(stream, ms, what) {
+  const seen = [];
+  const loop = (async () => {
+    for await (const event of stream) seen.push(event.event);
+  })();
+  const err = await within(ms, rejection(loop), what);
+  return { err, seen };
 }
 
 test('emulator: the current state, a concurrent update, then the stream ends by itself', async (t) => {
@@ -309,16 +313,7 @@ test('malformed events reject with a KernelError that says what was wrong', asyn
   try {
     for (const [name, [, pattern]] of Object.entries(cases)) {
       const stream = await kernelFor(server).invocations.follow(name);
-      const seen = [];
-      const err = await within(
-        2000,
-        rejection(
-          (async () => {
-            for await (const event of stream) seen.push(event.event);
-          })(),
-        ),
-        name,
-      );
+      const { err, seen } = await iterateToError(stream, 2000, name);
       assert.ok(err instanceof KernelError && !(err instanceof APIError), `${name}: ${err}`);
       assert.equal(err.name, 'KernelError');
       assert.match(err.message, pattern, `${name}: ${err.message}`);
@@ -398,16 +393,7 @@ test('a connection cut mid-stream is an APIConnectionError after the events befo
   });
   try {
     const stream = await kernelFor(server).invocations.follow('inv_1');
-    const seen = [];
-    const err = await within(
-      2000,
-      rejection(
-        (async () => {
-          for await (const event of stream) seen.push(event.event);
-        })(),
-      ),
-      'a cut stream',
-    );
+    const { err, seen } = await iterateToError(stream, 2000, 'a cut stream');
     assert.ok(err instanceof APIConnectionError, String(err));
     assert.deepEqual(seen, ['invocation_state']);
   } finally {
@@ -443,16 +429,7 @@ test('a stream silent for longer than timeout ends with APIConnectionTimeoutErro
   });
   try {
     const stream = await kernelFor(server, { maxRetries: 2 }).invocations.follow('inv_1', null, { timeout: 300 });
-    const seen = [];
-    const err = await within(
-      3000,
-      rejection(
-        (async () => {
-          for await (const event of stream) seen.push(event.event);
-        })(),
-      ),
-      'an idle stream',
-    );
+    const { err, seen } = await iterateToError(stream, 3000, 'an idle stream');
     assert.ok(err instanceof APIConnectionTimeoutError, String(err));
     assert.deepEqual(seen, ['invocation_state']);
     await within(2000, server.streams[0].closed, 'the server seeing the close');

@@ -5,7 +5,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const util = require('node:util');
-const { runChild: runChildProcess } = require('./helpers/child');
+const { runChild: runChildProcess, restoreEnvAfter } = require('./helpers/child');
 
 const Kernel = require('kernel-native');
 const { KernelError, NotFoundError } = Kernel;
@@ -116,11 +116,8 @@ test("'warn', 'error' and 'off': nothing is logged for normal or retried calls",
 
 test('the default level is warn: nothing logged for normal calls', async (t) => {
   const emu = await emulator(t);
-  const saved = process.env.KERNEL_LOG;
+  restoreEnvAfter(t, 'KERNEL_LOG');
   delete process.env.KERNEL_LOG;
-  t.after(() => {
-    if (saved !== undefined) process.env.KERNEL_LOG = saved;
-  });
   const { logger, records } = recordingLogger();
   const client = clientFor(emu, { logger });
   assert.equal(client.logLevel, 'warn');
@@ -166,11 +163,7 @@ test('the API key and the Authorization value never appear in a log line', async
 
 test('KERNEL_LOG=debug enables debug logging when logLevel is not given; logLevel beats it', async (t) => {
   const emu = await emulator(t);
-  const saved = process.env.KERNEL_LOG;
-  t.after(() => {
-    if (saved === undefined) delete process.env.KERNEL_LOG;
-    else process.env.KERNEL_LOG = saved;
-  });
+  restoreEnvAfter(t, 'KERNEL_LOG');
   process.env.KERNEL_LOG = 'debug';
   const fromEnv = recordingLogger();
   const client = clientFor(emu, { logger: fromEnv.logger });

@@ -8,19 +8,10 @@ const assert = require('node:assert/strict');
 const Kernel = require('kernel-native');
 const { NotFoundError, BadRequestError, KernelError } = Kernel;
 const { emulator, clientFor, createInvocation } = require('./helpers/emulator');
-const { API_KEY, startServer, rejection } = require('./helpers/server');
+const { API_KEY, startServer, within, rejection } = require('./helpers/server');
 
 const REQUEST_ID = /^req_[A-Za-z0-9]+$/;
 const CREATE = { app_name: 'my-app', action_name: 'analyze', version: '1.0.0' };
-
-/** Hang detection only. */
-function within(ms, promise, what) {
-  let timer;
-  const budget = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, budget]).finally(() => clearTimeout(timer));
-}
 
 function assertRawResponse(response, status, what) {
   assert.ok(response instanceof Response, `${what}: not a WHATWG Response`);

@@ -4,25 +4,15 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const path = require('node:path');
+
+const { runProcess } = require('./helpers/child');
 
 const SCRIPT = path.join(__dirname, '..', 'scripts', 'soak.mjs');
 
+/** Runs scripts/soak.mjs with `args`; killed after 60 s. */
 function runSoak(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runProcess(process.execPath, ['--expose-gc', SCRIPT, ...args], { budget: 60_000 });
 }
 
 test('soak: every call ends in success or a typed error, and the journal matches one for one', async () => {

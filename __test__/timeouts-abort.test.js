@@ -11,7 +11,7 @@ const Kernel = require('kernel-native');
 const { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, APIError, KernelError, NotFoundError } = Kernel;
 const { getEventListeners } = require('node:events');
 
-const { API_KEY, startServer, startRawServer, rejection } = require('./helpers/server');
+const { API_KEY, startServer, startRawServer, within, rejection } = require('./helpers/server');
 const { emulator, clientFor, createInvocation, storedInvocation, sentinel, countPatches } = require('./helpers/emulator');
 
 /** Budgets, not speed checks: a stalled call must fail well within these. */
@@ -27,15 +27,6 @@ const update = (kernel, options) => kernel.invocations.update('inv_1', { status:
 const updateOn = (kernel, id, options) => kernel.invocations.update(id, { status: 'succeeded' }, options);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-/** Rejects with a clear message if `promise` has not settled within `ms`. */
-function within(ms, promise, what) {
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The next `times` PATCH requests are held for `delayMs` (longer than any test here waits:

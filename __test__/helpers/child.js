@@ -1,7 +1,8 @@
 'use strict';
 // Child processes for the tests: any command with its output collected and a time budget
 // (`runProcess`), a snippet in a child `node -e` in the package root (`runChild`, so that
-// `require('kernel-native')` resolves to this package), and temporary folders.
+// `require('kernel-native')` resolves to this package), temporary folders, and environment
+// variables put back when a test ends.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -50,4 +51,13 @@ function tempDir(t, prefix) {
   return dir;
 }
 
-module.exports = { runProcess, runChild, tempDir };
+/** Puts environment variable `name` back as it is now (set or unset) when test `t` ends. */
+function restoreEnvAfter(t, name) {
+  const saved = process.env[name];
+  t.after(() => {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  });
+}
+
+module.exports = { runProcess, runChild, tempDir, restoreEnvAfter };

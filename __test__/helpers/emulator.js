@@ -11,9 +11,12 @@ const { BadRequestError } = Kernel;
 const EMU_KEY = 'sk-emu-0123456789abcdef';
 const SENTINEL = { code: 'sentinel', message: 'one request too many' };
 
-/** Starts an emulator that is closed when test `t` ends; pending requests end with it. */
-async function emulator(t) {
-  const emu = await startEmulator({ apiKey: EMU_KEY });
+/**
+ * Starts an emulator (with `options`, by default the key EMU_KEY) that is closed when test `t`
+ * ends; pending requests end with it. Closing twice is harmless.
+ */
+async function emulator(t, options = { apiKey: EMU_KEY }) {
+  const emu = await startEmulator(options);
   t.after(() => emu.close());
   return emu;
 }
@@ -24,8 +27,9 @@ function clientFor(emu, options = {}) {
 }
 
 /**
- * Creates a running invocation over raw HTTP (`POST /invocations`) and returns the answer
- * ({ id, action_name, status }). Do it before adding faults that could match a POST.
+ * Creates an invocation over raw HTTP (`POST /invocations`) and returns the answer
+ * ({ id, action_name, status }): a running one, or with `async: true` an async one (202; its
+ * status is the caller's to check). Do it before adding faults that could match a POST.
  */
 async function createInvocation(emu, fields = {}) {
   const res = await fetch(`${emu.url}/invocations`, {
@@ -34,9 +38,10 @@ async function createInvocation(emu, fields = {}) {
     body: JSON.stringify({ app_name: 'my-app', action_name: 'analyze', version: '1.0.0', ...fields }),
   });
   const text = await res.text();
-  assert.equal(res.status, 200, text);
+  // Like the API: 202 Accepted for an async invocation, 200 for a sync one.
+  assert.equal(res.status, fields.async ? 202 : 200, text);
   const created = JSON.parse(text);
-  assert.equal(created.status, 'running');
+  if (!fields.async) assert.equal(created.status, 'running');
   return created;
 }
 

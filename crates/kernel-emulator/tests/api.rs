@@ -910,17 +910,7 @@ async fn list_pages_with_limit_offset_and_headers() {
     );
     assert_eq!(next, 8);
     // Unfiltered walk with an odd limit covers everything once.
-    let mut seen = Vec::new();
-    let mut offset = 0;
-    loop {
-        let (items, has_more, next) = api.list(&format!("limit=6&offset={offset}")).await;
-        seen.extend(items.iter().map(|i| i["id"].as_str().unwrap().to_owned()));
-        if !has_more {
-            break;
-        }
-        offset = next;
-    }
-    assert_eq!(seen, all);
+    assert_eq!(api.walk_ids(6).await, all);
 
     for bad in [
         "limit=0",

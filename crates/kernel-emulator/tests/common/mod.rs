@@ -232,6 +232,21 @@ impl Api {
             .map(|item| item["id"].as_str().unwrap().to_owned())
             .collect()
     }
+
+    /// Every id, unfiltered, `limit` a page: follows `X-Next-Offset` until `X-Has-More` is false.
+    pub async fn walk_ids(&self, limit: usize) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut offset = 0;
+        loop {
+            let (items, has_more, next) =
+                self.list(&format!("limit={limit}&offset={offset}")).await;
+            ids.extend(items.iter().map(|i| i["id"].as_str().unwrap().to_owned()));
+            if !has_more {
+                return ids;
+            }
+            offset = next;
+        }
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, a valid RFC 3339 time.
