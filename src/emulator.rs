@@ -1,9 +1,14 @@
-//! The emulator, started in-process on the runtime the calls run on (`runtime.rs`).
+//! The emulator, started in-process on the runtime the calls run on (`runtime.rs`). Numbers
+//! cross as JS numbers (`f64`) and go to the emulator crate unchecked: its `limits` module is
+//! the one home of their ranges and messages (the JS layer checks only JS types).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use kernel_emulator::{Emulator, EmulatorConfig, FaultSpec as CoreFaultSpec};
+use kernel_emulator::{
+    Emulator, EmulatorConfig, EmulatorOptions as CoreOptions, FaultOptions as CoreFaultOptions,
+    FaultSpec as CoreFaultSpec,
+};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
 use napi_derive::napi;
@@ -17,12 +22,12 @@ pub struct EmulatorOptions {
     #[napi(js_name = "apiKey")]
     pub api_key: Option<String>,
     /// Port to listen on; 0 (the default) picks a free one.
-    pub port: Option<u32>,
+    pub port: Option<f64>,
     /// Address to listen on; default `127.0.0.1`.
     pub host: Option<String>,
     /// Interval of `sse_heartbeat` events in milliseconds; default 5000.
     #[napi(js_name = "heartbeatMs")]
-    pub heartbeat_ms: Option<u32>,
+    pub heartbeat_ms: Option<f64>,
 }
 
 /// A scripted misbehaviour: the next `times` requests matching `method` and `path` get
@@ -34,7 +39,7 @@ pub struct FaultSpec {
     /// Only requests whose path starts with this match, e.g. `/invocations/`.
     pub path: Option<String>,
     /// Answer with this status instead of the normal answer.
-    pub status: Option<u32>,
+    pub status: Option<f64>,
     /// Headers of the faulted answer, e.g. `{ 'retry-after-ms': '10' }`.
     pub headers: Option<HashMap<String, String>>,
     /// Body of the faulted answer; default `{ code: 'injected_fault', message }`.
@@ -42,14 +47,14 @@ pub struct FaultSpec {
     pub body: Option<serde_json::Value>,
     /// Wait this long first; without `status` or `drop` the request then proceeds normally.
     #[napi(js_name = "delayMs")]
-    pub delay_ms: Option<u32>,
+    pub delay_ms: Option<f64>,
     /// Close the connection without answering; the request is not applied.
     pub drop: Option<bool>,
     /// Apply the request, then close the connection without answering: the answer is lost.
     #[napi(js_name = "dropAfter")]
     pub drop_after: Option<bool>,
     /// How many matching requests it applies to; default 1, or unlimited with `rate`.
-    pub times: Option<u32>,
+    pub times: Option<f64>,
     /// Fire for this fraction (above 0, at most 1) of matching requests, chosen at random.
     pub rate: Option<f64>,
 }
@@ -84,30 +89,16 @@ pub struct NativeEmulator {
 /// Starts an emulator; rejects when it cannot listen.
 #[napi(catch_unwind, ts_return_type = "Promise<NativeEmulator>")]
 pub fn start_emulator(env: &Env, options: Option<EmulatorOptions>) -> napi::Result<Unknown<'_>> {
-    let options = options.unwrap_or(EmulatorOptions {
-        api_key: None,
-        port: None,
-        host: None,
-        heartbeat_ms: None,
-    });
-    let mut config = EmulatorConfig::default();
-    if let Some(port) = options.port {
-        config.port = u16::try_from(port).map_err(|_| {
-            napi::Error::from_reason(format!("Invalid port: {port} is not 0-65535"))
-        })?;
-    }
-    if let Some(host) = options.host {
-        config.host = host;
-    }
-    if let Some(ms) = options.heartbeat_ms {
-        if ms == 0 {
-            return Err(napi::Error::from_reason(
-                "Invalid heartbeatMs: must be at least 1",
-            ));
-        }
-        config.heartbeat = std::time::Duration::from_millis(u64::from(ms));
-    }
-    config.api_key = options.api_key;
+    let config = match options {
+        None => EmulatorConfig::default(),
+        Some(options) => EmulatorConfig::try_from(CoreOptions {
+            api_key: options.api_key,
+            port: options.port,
+            host: options.host,
+            heartbeat_ms: options.heartbeat_ms,
+        })
+        .map_err(|err| napi::Error::from_reason(err.to_string()))?,
+    };
     spawn_settled(env, async move {
         OrReject(match Emulator::start(config).await {
             Ok(emulator) => Ok(NativeEmulator {
@@ -138,28 +129,19 @@ impl NativeEmulator {
     /// emulator is closed.
     #[napi(catch_unwind)]
     pub fn fault(&self, spec: FaultSpec) -> napi::Result<()> {
-        let status = spec
-            .status
-            .map(|status| {
-                u16::try_from(status).map_err(|_| {
-                    napi::Error::from_reason(format!(
-                        "invalid fault: status {status} is not between 200 and 599"
-                    ))
-                })
-            })
-            .transpose()?;
-        let core = CoreFaultSpec {
+        let core = CoreFaultSpec::try_from(CoreFaultOptions {
             method: spec.method,
             path: spec.path,
-            status,
+            status: spec.status,
             headers: spec.headers,
             body: spec.body,
-            delay_ms: spec.delay_ms.map(u64::from),
+            delay_ms: spec.delay_ms,
             drop: spec.drop,
             drop_after: spec.drop_after,
             times: spec.times,
             rate: spec.rate,
-        };
+        })
+        .map_err(|err| napi::Error::from_reason(err.to_string()))?;
         let running = self.running.lock().map_err(|_| closed())?;
         let emulator = running.as_ref().ok_or_else(closed)?;
         emulator

@@ -9,6 +9,8 @@ use std::sync::Mutex;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::limits::{self, LimitError};
+
 /// One fault, as `emu.fault(spec)` and `POST /_emulator/faults` take it.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -39,6 +41,55 @@ pub struct FaultSpec {
 #[error("invalid fault: {0}")]
 pub struct FaultError(pub String);
 
+impl From<LimitError> for FaultError {
+    fn from(err: LimitError) -> Self {
+        FaultError(err.to_string())
+    }
+}
+
+/// A fault as JS and `POST /_emulator/faults` give it: the same fields as [`FaultSpec`], with
+/// the numbers as JS and JSON numbers (`f64`), not yet checked. [`FaultSpec::try_from`] checks
+/// each against its limit in [`crate::limits`], so `2 ** 32` is refused, not wrapped to 0.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FaultOptions {
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub status: Option<f64>,
+    pub headers: Option<HashMap<String, String>>,
+    pub body: Option<Value>,
+    pub delay_ms: Option<f64>,
+    pub drop: Option<bool>,
+    pub drop_after: Option<bool>,
+    pub times: Option<f64>,
+    pub rate: Option<f64>,
+}
+
+impl TryFrom<FaultOptions> for FaultSpec {
+    type Error = FaultError;
+
+    fn try_from(options: FaultOptions) -> Result<Self, FaultError> {
+        let whole =
+            |range: limits::Range, value: Option<f64>| value.map(|v| range.check(v)).transpose();
+        // Each number fits its field once within its range (at most 599 and 2^31 - 1).
+        let status = whole(limits::FAULT_STATUS, options.status)?.map(|status| status as u16);
+        let delay_ms = whole(limits::FAULT_DELAY_MS, options.delay_ms)?;
+        let times = whole(limits::FAULT_TIMES, options.times)?.map(|times| times as u32);
+        Ok(FaultSpec {
+            method: options.method,
+            path: options.path,
+            status,
+            headers: options.headers,
+            body: options.body,
+            delay_ms,
+            drop: options.drop,
+            drop_after: options.drop_after,
+            times,
+            rate: options.rate,
+        })
+    }
+}
+
 impl FaultSpec {
     fn check(&self) -> Result<(), FaultError> {
         let drops = [self.drop, self.drop_after]
@@ -56,21 +107,16 @@ impl FaultSpec {
             ));
         }
         if let Some(rate) = self.rate {
-            if !(rate > 0.0 && rate <= 1.0) {
-                return Err(FaultError(format!(
-                    "rate {rate} is not above 0 and at most 1"
-                )));
-            }
+            limits::check_rate(rate)?;
         }
         if let Some(status) = self.status {
-            if !(200..=599).contains(&status) {
-                return Err(FaultError(format!(
-                    "status {status} is not between 200 and 599"
-                )));
-            }
+            limits::FAULT_STATUS.check_whole(status.into())?;
         }
-        if self.times == Some(0) {
-            return Err(FaultError("times must be at least 1".into()));
+        if let Some(times) = self.times {
+            limits::FAULT_TIMES.check_whole(times.into())?;
+        }
+        if let Some(delay_ms) = self.delay_ms {
+            limits::FAULT_DELAY_MS.check_whole(delay_ms)?;
         }
         if let Some(headers) = &self.headers {
             for (name, value) in headers {
@@ -192,6 +238,50 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_checked_against_the_limits_not_wrapped() {
+        let spec = FaultSpec::try_from(FaultOptions {
+            status: Some(503.0),
+            delay_ms: Some(10.0),
+            times: Some(2.0),
+            ..FaultOptions::default()
+        })
+        .unwrap();
+        assert_eq!(
+            (spec.status, spec.delay_ms, spec.times),
+            (Some(503), Some(10), Some(2))
+        );
+        for (options, message) in [
+            (
+                FaultOptions {
+                    status: Some(4294967296.0 + 503.0),
+                    ..FaultOptions::default()
+                },
+                "invalid fault: status: expected an integer from 200 to 599, got 4294967799",
+            ),
+            (
+                FaultOptions {
+                    delay_ms: Some(-1.0),
+                    ..FaultOptions::default()
+                },
+                "invalid fault: delayMs: expected an integer from 0 to 2147483647, got -1",
+            ),
+            (
+                FaultOptions {
+                    status: Some(500.0),
+                    times: Some(1.5),
+                    ..FaultOptions::default()
+                },
+                "invalid fault: times: expected an integer from 1 to 2147483647, got 1.5",
+            ),
+        ] {
+            assert_eq!(
+                FaultSpec::try_from(options).unwrap_err().to_string(),
+                message
+            );
+        }
+    }
+
+    #[test]
     fn useless_or_broken_faults_are_refused() {
         let faults = Faults::default();
         assert!(faults.add(FaultSpec::default()).is_err());
@@ -205,6 +295,13 @@ mod tests {
             .add(FaultSpec {
                 status: Some(500),
                 times: Some(0),
+                ..FaultSpec::default()
+            })
+            .is_err());
+        assert!(faults
+            .add(FaultSpec {
+                status: Some(500),
+                rate: Some(1.5),
                 ..FaultSpec::default()
             })
             .is_err());

@@ -16,8 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::routes::AppState;
-use crate::MAX_BODY_BYTES;
+use crate::limits::MAX_BODY_BYTES;
 
 /// The request a key was first used for: a retry must repeat it exactly.
 #[derive(Clone, PartialEq, Eq)]
@@ -132,8 +131,9 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// The middleware: applies keys to POST, PATCH and DELETE, and journals what they applied.
+/// Its state is the [`Idempotency`] store alone.
 pub async fn idempotent(
-    State(state): State<Arc<AppState>>,
+    State(ledger): State<Arc<Idempotency>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -169,9 +169,8 @@ pub async fn idempotent(
         path: parts.uri.path().to_owned(),
         body: body.clone(),
     };
-    let ledger = &state.idempotency;
     let mut guard = InFlightGuard {
-        state: ledger,
+        state: &ledger,
         key: None,
     };
     if let Some(key) = &key {
@@ -248,14 +247,7 @@ mod tests {
     /// No route answers 5xx today, so the middleware is driven with a handler that does.
     #[tokio::test]
     async fn a_server_error_leaves_the_key_free_for_the_retry() {
-        let state = Arc::new(AppState {
-            store: Default::default(),
-            faults: Default::default(),
-            idempotency: Default::default(),
-            requests: Default::default(),
-            api_key: "k".into(),
-            heartbeat: std::time::Duration::from_secs(5),
-        });
+        let ledger = Arc::new(Idempotency::default());
         let calls = Arc::new(AtomicU32::new(0));
         let counted = calls.clone();
         let app = Router::new()
@@ -273,10 +265,9 @@ mod tests {
                 }),
             )
             .route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
+                ledger.clone(),
                 idempotent,
-            ))
-            .with_state(state.clone());
+            ));
         let send = || {
             Request::post("/x")
                 .header("idempotency-key", "k1")
@@ -294,6 +285,6 @@ mod tests {
         let replay = app.oneshot(send()).await.unwrap();
         assert_eq!(replay.headers().get("idempotent-replayed").unwrap(), "true");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
-        assert_eq!(state.idempotency.journal().len(), 1);
+        assert_eq!(ledger.journal().len(), 1);
     }
 }

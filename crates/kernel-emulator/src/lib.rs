@@ -1,6 +1,7 @@
 //! A local, stateful emulator of the Kernel API's invocations endpoints, for offline demos,
-//! application tests, benchmarks and fault tests. Run it as the `kernel-emulator` binary, from
-//! JS (`kernel-native/emulator`), or from Rust:
+//! application tests, benchmarks and fault tests. Run it as the `kernel-emulator` binary (the
+//! `cli` feature: `cargo run -p kernel-emulator --features cli`), from JS
+//! (`kernel-native/emulator`), or from Rust:
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -13,16 +14,15 @@
 
 mod faults;
 mod idempotency;
+pub mod limits;
 mod routes;
 mod server;
 mod sse;
 mod store;
 mod time_format;
 
-pub use faults::{FaultError, FaultSpec};
+pub use faults::{FaultError, FaultOptions, FaultSpec};
 pub use idempotency::JournalEntry;
-pub use server::{Emulator, EmulatorConfig};
+pub use limits::MAX_BODY_BYTES;
+pub use server::{Emulator, EmulatorConfig, EmulatorOptions, OptionError};
 pub use store::{CreateRequest, ListFilter, Store, UpdateError};
-
-/// Bodies larger than this are refused with 413.
-pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;

@@ -14,16 +14,18 @@ use kernel_core::{InvocationStatus, UpdateStatus};
 use serde_json::{json, Map, Value};
 use subtle::ConstantTimeEq;
 
-use crate::faults::{apply_delay, FaultSpec, Faults};
+use crate::faults::{apply_delay, FaultOptions, FaultSpec, Faults};
 use crate::idempotency::{idempotent, Idempotency};
+use crate::limits::MAX_BODY_BYTES;
 use crate::store::{CreateRequest, ListFilter, Store, UpdateError};
-use crate::{sse, time_format, MAX_BODY_BYTES};
+use crate::{sse, time_format};
 
 /// What every handler shares.
 pub struct AppState {
     pub store: Store,
     pub faults: Faults,
-    pub idempotency: Idempotency,
+    /// Shared with the idempotency middleware, whose state it is.
+    pub idempotency: Arc<Idempotency>,
     /// Requests received, faulted or not (the `/_emulator/` routes excepted).
     pub requests: std::sync::atomic::AtomicU64,
     pub api_key: String,
@@ -77,7 +79,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         // Layers run last-added first: authentication, idempotency keys, fault delays.
         .route_layer(middleware::from_fn(apply_delay))
-        .route_layer(middleware::from_fn_with_state(state.clone(), idempotent))
+        .route_layer(middleware::from_fn_with_state(
+            state.idempotency.clone(),
+            idempotent,
+        ))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .merge(api)
@@ -366,11 +371,11 @@ async fn delete_browsers(
 
 async fn add_fault(State(state): State<Arc<AppState>>, body: Body) -> Result<Response, ApiError> {
     let fields = json_object(body).await?;
-    let spec: FaultSpec = serde_json::from_value(Value::Object(fields))
+    // The fields and limits of `emu.fault(spec)`: both go through `FaultOptions`.
+    let options: FaultOptions = serde_json::from_value(Value::Object(fields))
         .map_err(|err| ApiError::bad_request(format!("invalid fault: {err}")))?;
-    state
-        .faults
-        .add(spec)
+    FaultSpec::try_from(options)
+        .and_then(|spec| state.faults.add(spec))
         .map_err(|err| ApiError::bad_request(err.to_string()))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 use crate::faults::{FaultDelay, FaultError, FaultSpec, Faults};
 use crate::idempotency::{Idempotency, JournalEntry};
+use crate::limits::{self, LimitError};
 use crate::routes::{fault_response, router, AppState};
 use crate::store::Store;
 
@@ -40,6 +41,48 @@ impl Default for EmulatorConfig {
             api_key: None,
             heartbeat: Duration::from_secs(5),
         }
+    }
+}
+
+/// The options of `startEmulator` as JS gives them: numbers as JS numbers (`f64`), not yet
+/// checked. [`EmulatorConfig::try_from`] checks each against its limit in [`crate::limits`], so
+/// `port: 2 ** 32` is refused, not wrapped to 0. `None` takes the default.
+#[derive(Clone, Default)]
+pub struct EmulatorOptions {
+    /// The bearer token clients must send; must not be blank.
+    pub api_key: Option<String>,
+    pub port: Option<f64>,
+    pub host: Option<String>,
+    /// Interval of `sse_heartbeat` events in milliseconds.
+    pub heartbeat_ms: Option<f64>,
+}
+
+/// An [`EmulatorOptions`] value outside its limit: `Invalid port: expected an integer from 0 to
+/// 65535, got 70000`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Invalid {0}")]
+pub struct OptionError(pub LimitError);
+
+impl TryFrom<EmulatorOptions> for EmulatorConfig {
+    type Error = OptionError;
+
+    fn try_from(options: EmulatorOptions) -> Result<Self, OptionError> {
+        let mut config = EmulatorConfig {
+            api_key: limits::check_api_key(options.api_key).map_err(OptionError)?,
+            ..EmulatorConfig::default()
+        };
+        if let Some(port) = options.port {
+            // At most 65535 once within the range.
+            config.port = limits::PORT.check(port).map_err(OptionError)? as u16;
+        }
+        if let Some(host) = options.host {
+            config.host = host;
+        }
+        if let Some(ms) = options.heartbeat_ms {
+            let ms = limits::HEARTBEAT_MS.check(ms).map_err(OptionError)?;
+            config.heartbeat = Duration::from_millis(ms);
+        }
+        Ok(config)
     }
 }
 
@@ -78,7 +121,7 @@ impl Emulator {
         let state = Arc::new(AppState {
             store: Store::default(),
             faults: Faults::default(),
-            idempotency: Idempotency::default(),
+            idempotency: Arc::new(Idempotency::default()),
             requests: Default::default(),
             api_key,
             heartbeat: config.heartbeat,
