@@ -13,8 +13,8 @@ export declare class CancelToken {
  * `NativeFailure`; they reject only if the binding itself fails.
  */
 export declare class NativeClient {
-  /** Throws an `Error` whose message says what is wrong with the options. */
-  constructor(options: NativeClientOptions)
+  /** The base URL requests go to, as the core resolved it (the environment's by default). */
+  get baseUrl(): string
   /** `POST /invocations`. */
   createInvocation(params: InvocationCreateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[InvocationCreateResponse, NativeResponse] | NativeFailure>
   /** `GET /invocations/{id}`. */
@@ -22,7 +22,7 @@ export declare class NativeClient {
   /** `PATCH /invocations/{id}`. */
   updateInvocation(id: string, params: InvocationUpdateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[Invocation, NativeResponse] | NativeFailure>
   /** `GET /invocations`: one page. */
-  listInvocations(params: InvocationListParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null }, NativeResponse] | NativeFailure>
+  listInvocations(params: InvocationListParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null; next_page_offset: number | null }, NativeResponse] | NativeFailure>
   /** `GET /invocations/{id}/events`: resolves once the stream is open. */
   followInvocation(id: string, params: InvocationFollowParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[NativeEventStream, NativeResponse] | NativeFailure>
   /** `GET /invocations/{id}/browsers`. */
@@ -63,13 +63,17 @@ export declare class NativeEventStream {
   close(): void
 }
 
-/** A failed call, as data. `kind` names the public error class. */
+/** A failed call, as data. `kind` names the public error class, `code` the core's variant. */
 export declare class NativeFailure {
   /**
    * The error class: `'KernelError'`, `'APIError'`, `'APIConnectionError'`,
    * `'APIConnectionTimeoutError'` or `'APIUserAbortError'`.
    */
   get kind(): 'KernelError' | 'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError' | 'APIUserAbortError'
+  /** The core's variant: `ERR_KERNEL_INVALID_INPUT`, `ERR_KERNEL_CONFIG`, `ERR_KERNEL_API`, ... */
+  get code(): string
+  /** The argument or option at fault, for `ERR_KERNEL_INVALID_INPUT`. */
+  get field(): string | null
   /** The error message. */
   get message(): string
   /** The HTTP status, for `APIError`. */
@@ -111,6 +115,26 @@ export declare function __panicForTests(asynchronous: boolean): Promise<number>
 
 /** Resolves at once from the runtime: measures the cost of one JS -> runtime -> JS round trip. */
 export declare function __roundTripForBench(): Promise<number>
+
+/**
+ * `APIError.makeMessage` of `lib/errors.js`: the core builds every API error message, the
+ * ones it raises and the ones JS code constructs, so the rule has one home.
+ */
+export declare function apiErrorMessage(status?: number | undefined | null, error?: any | undefined | null, message?: string | undefined | null): string
+
+export declare function clientDefaults(): ClientDefaults
+
+/** The core's defaults, for `Kernel.DEFAULT_TIMEOUT` and the client's fields: JS keeps no copy. */
+export interface ClientDefaults {
+  timeoutMs: number
+  maxRetries: number
+}
+
+/**
+ * Builds a native client, or says why not with a `NativeFailure` (its `code` names the core's
+ * variant), as every call does: a constructor could only throw text.
+ */
+export declare function createNativeClient(options: NativeClientOptions): NativeClient | NativeFailure
 
 /** Options of `startEmulator()`. */
 export interface EmulatorOptions {

@@ -322,3 +322,93 @@ test('an error response with a non-UTF-8 header byte is still the API error, wit
     await server.close();
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// One error path: every failure carries a `code` naming the core's variant, and the API error
+// message is built once, by the core, the way @onkernel/sdk builds it.
+
+test('every failure carries a code naming the core variant, and bad input names its field', BUDGET, async (t) => {
+  const emu = await emulator(t);
+  const client = clientFor(emu);
+  const cases = [
+    // Type checks in JS and meaning checks in the core agree on the code.
+    ['a number as id (JS)', () => client.invocations.retrieve(5), 'ERR_KERNEL_INVALID_INPUT', 'id'],
+    ['an empty id (core)', () => client.invocations.retrieve(''), 'ERR_KERNEL_INVALID_INPUT', 'id'],
+    ['an unknown status (core)', () => client.invocations.update('x', { status: 'done' }), 'ERR_KERNEL_INVALID_INPUT', 'status'],
+    ['an unknown option (JS)', () => client.invocations.retrieve('x', { nope: 1 }), 'ERR_KERNEL_INVALID_INPUT', 'options'],
+    ['an unknown id', () => client.invocations.retrieve('no-such-invocation'), 'ERR_KERNEL_API', undefined],
+  ];
+  for (const [what, call, code, field] of cases) {
+    const error = await rejection(Promise.resolve().then(call));
+    assert.ok(error instanceof KernelError, `${what}: ${error}`);
+    assert.equal(error.code, code, `${what}: ${error}`);
+    assert.equal(error.field, field, `${what}: ${error}`);
+  }
+  const refused = clientFor({ url: `http://127.0.0.1:${await closedPort()}`, apiKey: 'k' }, { maxRetries: 0 });
+  const connection = await rejection(refused.invocations.retrieve('x'));
+  assert.equal(connection.code, 'ERR_KERNEL_CONNECTION');
+});
+
+test('new Kernel() throws a KernelError with a code, not bare text', () => {
+  const missingKey = (() => {
+    try {
+      return new Kernel({ apiKey: '  ', baseURL: 'http://127.0.0.1:1' });
+    } catch (error) {
+      return error;
+    }
+  })();
+  assert.ok(missingKey instanceof KernelError, String(missingKey));
+  assert.equal(missingKey.code, 'ERR_KERNEL_CONFIG');
+  const badTimeout = (() => {
+    try {
+      return new Kernel({ apiKey: 'k', baseURL: 'http://127.0.0.1:1', timeout: 0 });
+    } catch (error) {
+      return error;
+    }
+  })();
+  assert.equal(badTimeout.code, 'ERR_KERNEL_INVALID_INPUT');
+  assert.equal(badTimeout.field, 'timeout');
+});
+
+test('APIError.makeMessage and the messages of API failures are the SDK\'s, falsy messages and key order included', async () => {
+  const { APIError: SdkAPIError } = require('@onkernel/sdk');
+  const bodies = [
+    { message: 'no such invocation' },
+    { message: '' },
+    { message: 0 },
+    { message: false },
+    { message: null },
+    { message: { nested: true } },
+    { z: 1, a: 2, code: 'x' },
+    [],
+    [1, 'two'],
+    'text',
+    0,
+    null,
+    undefined,
+  ];
+  for (const status of [undefined, 404, 500]) {
+    for (const body of bodies) {
+      for (const text of [undefined, 'raw text']) {
+        assert.equal(APIError.makeMessage(status, body, text), SdkAPIError.makeMessage(status, body, text), JSON.stringify({ status, body, text }));
+      }
+    }
+  }
+  // The core builds the same message for a failure it raises.
+  for (const raw of ['{"message":""}', '{"z":1,"a":2}', '{"message":0}', '0', 'null']) {
+    const server = await startRawServer((socket) => {
+      socket.end(`HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: ${raw.length}\r\nconnection: close\r\n\r\n${raw}`);
+    });
+    try {
+      const client = new Kernel({ apiKey: API_KEY, baseURL: server.url, maxRetries: 0 });
+      const error = await rejection(client.invocations.retrieve('x'));
+      let body;
+      try {
+        body = JSON.parse(raw);
+      } catch {}
+      assert.equal(error.message, SdkAPIError.makeMessage(500, body, body ? undefined : raw), raw);
+    } finally {
+      await server.close();
+    }
+  }
+});

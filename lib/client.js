@@ -1,19 +1,15 @@
 'use strict';
 // The Kernel class: reads options and the environment, then hands everything to the binding.
 
-const { NativeClient } = require('./native');
-const { KernelError, errorClasses } = require('./errors');
+const { NativeFailure, clientDefaults, createNativeClient } = require('./native');
+const { errorClasses, errorFromFailure } = require('./errors');
 const { Invocations } = require('./invocations');
 const { APIPromise, OffsetPagination, PagePromise, Stream } = require('./results');
 const { checkLogger, resolveLogLevel, wantsCallLogs } = require('./logging');
-const { checkObject, checkOptional, checkOptionalString, normalizeHeaders } = require('./validate');
+const { checkObject, checkOptional, checkOptionalString, invalidInput, normalizeHeaders } = require('./validate');
 
-const ENVIRONMENTS = {
-  production: 'https://api.onkernel.com/',
-  development: 'https://localhost:3001/',
-};
-const DEFAULT_TIMEOUT = 60_000;
-const DEFAULT_MAX_RETRIES = 2;
+// The core's defaults: the one home of the timeout, retries and environment URLs is config.rs.
+const DEFAULTS = clientDefaults();
 const CLIENT_OPTIONS = [
   'apiKey',
   'baseURL',
@@ -45,7 +41,8 @@ function nativeClientFor(settings) {
   const key = JSON.stringify(settings);
   const cached = nativeClients.get(key)?.deref();
   if (cached) return cached;
-  const native = new NativeClient(settings);
+  const native = createNativeClient(settings);
+  if (native instanceof NativeFailure) throw errorFromFailure(native);
   nativeClients.set(key, new WeakRef(native));
   forgetNativeClient.register(native, key);
   return native;
@@ -59,9 +56,9 @@ function normalizeCertificates(ca) {
     if (typeof part === 'string') return part;
     if (part instanceof Uint8Array) return Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8');
     const where = Array.isArray(ca) ? `ca[${index}]` : 'ca';
-    throw new KernelError(`Invalid ${where}: expected PEM text as a string or Buffer, got ${typeof part}`);
+    throw invalidInput(where, `expected PEM text as a string or Buffer, got ${typeof part}`);
   });
-  if (texts.length === 0) throw new KernelError('Invalid ca: expected at least one PEM certificate');
+  if (texts.length === 0) throw invalidInput('ca', 'expected at least one PEM certificate');
   return texts.join('\n');
 }
 
@@ -99,9 +96,7 @@ class Kernel {
     const headers = given.projectID ? { 'x-kernel-project-id': given.projectID } : {};
     Object.assign(headers, defaultHeaders);
 
-    let native;
-    try {
-      native = nativeClientFor({
+    const native = nativeClientFor({
         apiKey: apiKey ?? undefined,
         baseURL: baseURL ?? undefined,
         environment: given.environment ?? undefined,
@@ -114,17 +109,14 @@ class Kernel {
         noProxy: given.proxy === null ? true : undefined,
         idempotencyKeys: given.idempotencyKeys,
       });
-    } catch (cause) {
-      throw new KernelError(cause.message);
-    }
     this.#apiKey = apiKey;
     this.#options = { ...given, apiKey, baseURL };
     /** The API root requests go to. */
-    this.baseURL = baseURL || ENVIRONMENTS[given.environment ?? 'production'];
+    this.baseURL = baseURL || native.baseUrl;
     /** Per-attempt timeout in milliseconds. */
-    this.timeout = given.timeout ?? DEFAULT_TIMEOUT;
+    this.timeout = given.timeout ?? DEFAULTS.timeoutMs;
     /** Retries after the first attempt. */
-    this.maxRetries = given.maxRetries ?? DEFAULT_MAX_RETRIES;
+    this.maxRetries = given.maxRetries ?? DEFAULTS.maxRetries;
     /** The logger calls are reported to (default `console`). */
     this.logger = logger;
     /** `'debug' | 'info' | 'warn' | 'error' | 'off'`. */
@@ -152,7 +144,7 @@ class Kernel {
   }
 }
 
-Kernel.DEFAULT_TIMEOUT = DEFAULT_TIMEOUT;
+Kernel.DEFAULT_TIMEOUT = DEFAULTS.timeoutMs;
 Kernel.Kernel = Kernel;
 Kernel.default = Kernel;
 Object.assign(Kernel, errorClasses, { APIPromise, PagePromise, OffsetPagination, Stream, Invocations });

@@ -4,21 +4,14 @@
 class KernelError extends Error {}
 
 /**
- * The message of an APIError, `"<status> <server message>"`, as @onkernel/sdk makes it. Outside
- * the class: a class that names itself in its body loses its name in the bundle (`_APIError`).
+ * The message of an APIError, `"<status> <server message>"`, as @onkernel/sdk makes it. The
+ * core builds it (`api_error_message`), for its own failures and for errors JS code makes.
+ * Outside the class: a class that names itself in its body loses its name in the bundle.
  */
 function apiErrorMessage(status, error, message) {
-  const msg = error?.message
-    ? typeof error.message === 'string'
-      ? error.message
-      : JSON.stringify(error.message)
-    : error
-      ? JSON.stringify(error)
-      : message;
-  if (status && msg) return `${status} ${msg}`;
-  if (status) return `${status} status code (no body)`;
-  if (msg) return msg;
-  return '(no status code or body)';
+  // Loaded here, not at the top: native.js needs this module to report a missing binary.
+  const native = require('./native');
+  return native.apiErrorMessage(typeof status === 'number' ? status : undefined, error ?? undefined, message ?? undefined);
 }
 
 class APIError extends KernelError {
@@ -105,6 +98,14 @@ function apiErrorClass(status) {
 
 /** Turns a `NativeFailure` from the binding into the public error it stands for. */
 function errorFromFailure(failure) {
+  const error = publicError(failure);
+  error.code = failure.code;
+  const field = failure.field;
+  if (field !== null && field !== undefined) error.field = field;
+  return error;
+}
+
+function publicError(failure) {
   const message = failure.message;
   switch (failure.kind) {
     case 'APIError': {
@@ -126,7 +127,9 @@ function errorFromFailure(failure) {
 /** A throw or rejection from the binding itself (a contained Rust panic, a conversion bug). */
 function internalError(cause) {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return new KernelError(`Internal error in kernel-native: ${detail}`, { cause });
+  const error = new KernelError(`Internal error in kernel-native: ${detail}`, { cause });
+  error.code = 'ERR_KERNEL_INTERNAL';
+  return error;
 }
 
 module.exports = { ...errorClasses, errorClasses, errorFromFailure, internalError };

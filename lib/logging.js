@@ -3,7 +3,7 @@
 // call (request, response, retries, failure; the API key redacted) and the JS layer hands them
 // to the logger when the call settles.
 
-const { KernelError } = require('./errors');
+const { invalidInput } = require('./validate');
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3, off: 4 };
 const LEVEL_NAMES = Object.keys(LEVELS);
@@ -18,7 +18,7 @@ function checkLogger(logger) {
   if (logger === undefined || logger === null) return console;
   const missing = ['debug', 'info', 'warn', 'error'].filter((name) => typeof logger[name] !== 'function');
   if (typeof logger !== 'object' || missing.length > 0) {
-    throw new KernelError(`Invalid logger: expected an object with debug, info, warn and error methods`);
+    throw invalidInput('logger', 'expected an object with debug, info, warn and error methods');
   }
   return logger;
 }
@@ -27,7 +27,7 @@ function checkLogger(logger) {
 function resolveLogLevel(option, logger) {
   if (option !== undefined && option !== null) {
     if (!isLevel(option)) {
-      throw new KernelError(`Invalid logLevel: expected one of ${LEVEL_NAMES.join(', ')}, got ${JSON.stringify(option)}`);
+      throw invalidInput('logLevel', `expected one of ${LEVEL_NAMES.join(', ')}, got ${JSON.stringify(option)}`);
     }
     return option;
   }

@@ -84,15 +84,18 @@ class APIPromise extends Promise {
 
 class OffsetPagination {
   #fetchPage;
+  #nextPageOffset;
 
   /**
-   * @param {{ items: unknown[], has_more: boolean | null, next_offset: number | null }} page
+   * @param {{ items: unknown[], has_more: boolean | null, next_offset: number | null, next_page_offset: number | null }} page
+   *   `next_page_offset` is the core's answer to "which page next?" (`Page::next_page_offset`)
    * @param {(offset: number) => PagePromise} fetchPage asks for the page at an offset
    */
   constructor(page, fetchPage) {
     this.items = page.items;
     this.has_more = page.has_more;
     this.next_offset = page.next_offset;
+    this.#nextPageOffset = page.next_page_offset;
     this.#fetchPage = fetchPage;
   }
 
@@ -101,8 +104,7 @@ class OffsetPagination {
   }
 
   hasNextPage() {
-    if (this.items.length === 0 || this.has_more === false) return false;
-    return this.next_offset !== null && this.next_offset > 0;
+    return this.#nextPageOffset !== null;
   }
 
   getNextPage() {
@@ -111,7 +113,7 @@ class OffsetPagination {
         new KernelError('No next page expected; please check `.hasNextPage()` before calling `.getNextPage()`.'),
       );
     }
-    return this.#fetchPage(this.next_offset);
+    return this.#fetchPage(this.#nextPageOffset);
   }
 
   async *iterPages() {

@@ -4,14 +4,28 @@
 
 const { KernelError } = require('./errors');
 
+/**
+ * The code of a bad argument, the same as the core's `Error::InvalidInput` carries across
+ * (errors.test.js checks that they agree).
+ */
+const INVALID_INPUT = 'ERR_KERNEL_INVALID_INPUT';
+
 function describe(value) {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `a ${typeof value}`;
 }
 
+/** The error for a value of the wrong JS type; `field` names it as the caller spells it. */
 function invalid(field, expected, value) {
-  return new KernelError(`Invalid ${field}: expected ${expected}, got ${describe(value)}`);
+  return invalidInput(field, `expected ${expected}, got ${describe(value)}`);
+}
+
+function invalidInput(field, reason) {
+  const error = new KernelError(`Invalid ${field}: ${reason}`);
+  error.code = INVALID_INPUT;
+  error.field = field;
+  return error;
 }
 
 function isPlainObject(value) {
@@ -24,9 +38,7 @@ function checkObject(field, value, allowed, { required = false } = {}) {
   if (!isPlainObject(value)) throw invalid(field, 'an object', value);
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      throw new KernelError(
-        `Invalid ${field}: unknown field ${JSON.stringify(key)} (known: ${allowed.join(', ')})`,
-      );
+      throw invalidInput(field, `unknown field ${JSON.stringify(key)} (known: ${allowed.join(', ')})`);
     }
   }
   return value;
@@ -42,8 +54,9 @@ function checkOptionalString(field, value) {
   }
 }
 
+/** A string; whether it is a usable id (not empty, not `.`) the core decides. */
 function checkId(id) {
-  if (typeof id !== 'string' || id.length === 0) throw invalid('id', 'a non-empty string', id);
+  if (typeof id !== 'string') throw invalid('id', 'a non-empty string', id);
   return id;
 }
 
@@ -129,4 +142,5 @@ module.exports = {
   checkRequestOptions,
   normalizeHeaders,
   invalid,
+  invalidInput,
 };

@@ -3,13 +3,14 @@
 use std::future::Future;
 
 use kernel_core::{Client, Error, Response};
-use napi::bindgen_prelude::{ToNapiValue, Unknown};
+use napi::bindgen_prelude::{Either, ToNapiValue, Unknown};
 use napi::Env;
 use napi_derive::napi;
 
 use crate::cancel::CancelToken;
 use crate::completion::spawn_settled;
 use crate::convert::{client_options, request_options, NativeClientOptions, NativeRequestOptions};
+use crate::failure::NativeFailure;
 use crate::invocation::{InvocationToJs, PageToJs};
 use crate::json::Json;
 use crate::params::{
@@ -36,7 +37,7 @@ fn spawn<'env, D, T, Fut>(
     options: Option<NativeRequestOptions>,
     cancel: Option<&CancelToken>,
     call: impl FnOnce(Client, kernel_core::RequestOptions) -> Fut + Send + 'static,
-    convert: impl FnOnce(D) -> T + Send + 'static,
+    convert: impl FnOnce(D) -> Result<T, String> + Send + 'static,
 ) -> Call<'env>
 where
     D: Send + 'static,
@@ -57,19 +58,43 @@ where
 }
 
 /// A wire type as a JS value, through its serde shape.
-fn to_json<T: serde::Serialize>(value: T) -> Json {
-    Json(serde_json::to_value(value).unwrap_or_default())
+fn to_json<T: serde::Serialize>(value: T) -> Result<Json, String> {
+    serde_json::to_value(value)
+        .map(Json)
+        .map_err(|err| err.to_string())
+}
+
+/// Builds a native client, or says why not with a `NativeFailure` (its `code` names the core's
+/// variant), as every call does: a constructor could only throw text.
+#[napi(catch_unwind)]
+pub fn create_native_client(options: NativeClientOptions) -> Either<NativeClient, NativeFailure> {
+    match client_options(options).and_then(Client::new) {
+        Ok(inner) => Either::A(NativeClient { inner }),
+        Err(error) => Either::B(error.into()),
+    }
+}
+
+/// The core's defaults, for `Kernel.DEFAULT_TIMEOUT` and the client's fields: JS keeps no copy.
+#[napi(object, object_from_js = false)]
+pub struct ClientDefaults {
+    pub timeout_ms: u32,
+    pub max_retries: u32,
+}
+
+#[napi]
+pub fn client_defaults() -> ClientDefaults {
+    ClientDefaults {
+        timeout_ms: u32::try_from(kernel_core::DEFAULT_TIMEOUT.as_millis()).unwrap_or(u32::MAX),
+        max_retries: kernel_core::DEFAULT_MAX_RETRIES,
+    }
 }
 
 #[napi]
 impl NativeClient {
-    /// Throws an `Error` whose message says what is wrong with the options.
-    #[napi(constructor, catch_unwind)]
-    pub fn new(options: NativeClientOptions) -> napi::Result<Self> {
-        let inner = client_options(options)
-            .and_then(Client::new)
-            .map_err(|error| napi::Error::from_reason(error.to_string()))?;
-        Ok(NativeClient { inner })
+    /// The base URL requests go to, as the core resolved it (the environment's by default).
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_owned()
     }
 
     /// `POST /invocations`.
@@ -115,7 +140,7 @@ impl NativeClient {
             options,
             cancel,
             move |client, options| async move { client.invocations().retrieve(&id, &options).await },
-            InvocationToJs,
+            |invocation| Ok(InvocationToJs(invocation)),
         )
     }
 
@@ -141,14 +166,14 @@ impl NativeClient {
                 let params = params.try_into()?;
                 client.invocations().update(&id, &params, &options).await
             },
-            InvocationToJs,
+            |invocation| Ok(InvocationToJs(invocation)),
         )
     }
 
     /// `GET /invocations`: one page.
     #[napi(
         catch_unwind,
-        ts_return_type = "Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null }, NativeResponse] | NativeFailure>"
+        ts_return_type = "Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null; next_page_offset: number | null }, NativeResponse] | NativeFailure>"
     )]
     pub fn list_invocations<'env>(
         &self,
@@ -166,11 +191,7 @@ impl NativeClient {
                 let params = params.try_into()?;
                 client.invocations().list(&params, &options).await
             },
-            |page| PageToJs {
-                items: page.items,
-                has_more: page.has_more,
-                next_offset: page.next_offset,
-            },
+            |page| Ok(PageToJs(page)),
         )
     }
 
@@ -198,7 +219,7 @@ impl NativeClient {
                     .follow(&id, &params.into(), &options)
                     .await
             },
-            NativeEventStream::new,
+            |stream| Ok(NativeEventStream::new(stream)),
         )
     }
 
@@ -246,7 +267,7 @@ impl NativeClient {
             move |client, options| async move {
                 client.invocations().delete_browsers(&id, &options).await
             },
-            |()| (),
+            |()| Ok(()),
         )
     }
 }

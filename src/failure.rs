@@ -11,10 +11,12 @@ use crate::headers::headers_to_record;
 use crate::json::Json;
 use crate::logs::LogEntry;
 
-/// A failed call, as data. `kind` names the public error class.
+/// A failed call, as data. `kind` names the public error class, `code` the core's variant.
 #[napi]
 pub struct NativeFailure {
     kind: &'static str,
+    code: &'static str,
+    field: Option<&'static str>,
     message: String,
     status: Option<u32>,
     headers: Option<HashMap<String, String>>,
@@ -33,6 +35,18 @@ impl NativeFailure {
     )]
     pub fn kind(&self) -> &'static str {
         self.kind
+    }
+
+    /// The core's variant: `ERR_KERNEL_INVALID_INPUT`, `ERR_KERNEL_CONFIG`, `ERR_KERNEL_API`, ...
+    #[napi(getter)]
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The argument or option at fault, for `ERR_KERNEL_INVALID_INPUT`.
+    #[napi(getter)]
+    pub fn field(&self) -> Option<&'static str> {
+        self.field
     }
 
     /// The error message.
@@ -89,8 +103,14 @@ impl From<Error> for NativeFailure {
             _ => "KernelError",
         };
         let message = error.to_string();
+        let field = match &error {
+            Error::InvalidInput { field, .. } => Some(*field),
+            _ => None,
+        };
         let mut failure = NativeFailure {
             kind,
+            code: error.code(),
+            field,
             message,
             status: None,
             headers: None,
@@ -106,4 +126,16 @@ impl From<Error> for NativeFailure {
         }
         failure
     }
+}
+
+/// `APIError.makeMessage` of `lib/errors.js`: the core builds every API error message, the
+/// ones it raises and the ones JS code constructs, so the rule has one home.
+#[napi]
+pub fn api_error_message(
+    status: Option<u32>,
+    error: Option<Value>,
+    message: Option<String>,
+) -> String {
+    let status = status.and_then(|status| u16::try_from(status).ok());
+    kernel_core::api_error_message(status, error.as_ref(), message.as_deref())
 }

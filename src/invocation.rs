@@ -88,26 +88,26 @@ impl ToNapiValue for InvocationToJs {
 }
 
 /// A page of invocations, with what the server said about the next page.
-pub struct PageToJs {
-    pub items: Vec<CoreInvocation>,
-    pub has_more: Option<bool>,
-    pub next_offset: Option<u64>,
-}
+pub struct PageToJs(pub kernel_core::Page<CoreInvocation>);
 
 impl ToNapiValue for PageToJs {
     unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        let page = value.0;
+        let next_page_offset = match page.next_page_offset() {
+            Some(offset) => f64::to_napi_value(env, offset as f64)?,
+            None => Null::to_napi_value(env, Null)?,
+        };
         let items = crate::json::array(
             env,
-            value
-                .items
+            page.items
                 .into_iter()
                 .map(|invocation| InvocationToJs::to_napi_value(env, InvocationToJs(invocation))),
         )?;
-        let has_more = match value.has_more {
+        let has_more = match page.has_more {
             Some(flag) => bool::to_napi_value(env, flag)?,
             None => Null::to_napi_value(env, Null)?,
         };
-        let next_offset = match value.next_offset {
+        let next_offset = match page.next_offset {
             Some(offset) => f64::to_napi_value(env, offset as f64)?,
             None => Null::to_napi_value(env, Null)?,
         };
@@ -117,6 +117,7 @@ impl ToNapiValue for PageToJs {
                 ("items", items),
                 ("has_more", has_more),
                 ("next_offset", next_offset),
+                ("next_page_offset", next_page_offset),
             ],
         )
     }

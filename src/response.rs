@@ -64,22 +64,34 @@ impl<T: ToNapiValue> ToNapiValue for Success<T> {
     }
 }
 
-/// Turns a core result into what JS receives, converting the data with `convert`.
+/// Turns a core result into what JS receives, converting the data with `convert`. A value that
+/// cannot be converted is a `Decode` failure naming why, never a default in its place.
 pub fn settle<D, T>(
     result: Result<Response<D>, Error>,
     logs: &LogSink,
-    convert: impl FnOnce(D) -> T,
+    convert: impl FnOnce(D) -> Result<T, String>,
 ) -> Outcome<Success<T>> {
-    match result {
-        Ok(response) => Outcome::Success(Success {
-            data: convert(response.data),
+    let converted = result.and_then(|response| match convert(response.data) {
+        Ok(data) => Ok(Success {
+            data,
             response: NativeResponse {
                 status: response.status.as_u16(),
                 headers: response.headers,
                 body: response.body,
-                logs: logs.take(),
+                logs: Vec::new(),
             },
         }),
-        Err(error) => Outcome::Failure(NativeFailure::from(error).with_logs(logs.take())),
+        Err(reason) => Err(Error::Decode {
+            status: response.status.as_u16(),
+            expected: "a value JavaScript can hold",
+            reason,
+        }),
+    });
+    match converted {
+        Ok(mut success) => {
+            success.response.logs = logs.take();
+            Outcome::Success(success)
+        }
+        Err(error) => Outcome::Failure(Box::new(NativeFailure::from(error).with_logs(logs.take()))),
     }
 }

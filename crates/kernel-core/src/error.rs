@@ -81,6 +81,22 @@ impl Error {
         }
     }
 
+    /// A stable name for the variant, for programs to branch on instead of the message text:
+    /// `ERR_KERNEL_` and the variant's name (JS errors carry it as `code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "ERR_KERNEL_INVALID_INPUT",
+            Error::Config(_) => "ERR_KERNEL_CONFIG",
+            Error::Api(_) => "ERR_KERNEL_API",
+            Error::Connection { .. } => "ERR_KERNEL_CONNECTION",
+            Error::Timeout => "ERR_KERNEL_TIMEOUT",
+            Error::Aborted => "ERR_KERNEL_ABORTED",
+            Error::Stream(_) => "ERR_KERNEL_STREAM",
+            Error::ResponseTooLarge { .. } => "ERR_KERNEL_RESPONSE_TOO_LARGE",
+            Error::Decode { .. } => "ERR_KERNEL_DECODE",
+        }
+    }
+
     /// Whether a retry may fix this failure.
     pub(crate) fn is_retryable_transport(&self) -> bool {
         matches!(self, Error::Connection { .. } | Error::Timeout)
@@ -112,7 +128,8 @@ pub struct ApiError {
     pub headers: HeaderMap,
     /// The body parsed as JSON; `None` when it was empty or not JSON.
     pub body: Option<Value>,
-    /// The body as text (trimmed) when it was not JSON and not empty.
+    /// The body as text (trimmed, when not empty) when it was not JSON or was falsy JSON (`0`,
+    /// `null`): what the SDK hands `APIError` as its `message` argument.
     pub text: Option<String>,
     /// `"<status> <server message>"`, built as `@onkernel/sdk` builds it.
     pub message: String,
@@ -121,24 +138,13 @@ pub struct ApiError {
 impl ApiError {
     pub(crate) fn new(status: StatusCode, headers: HeaderMap, raw_body: &[u8]) -> Self {
         let body: Option<Value> = serde_json::from_slice(raw_body).ok();
-        let text = match body {
-            Some(_) => None,
-            None => Some(String::from_utf8_lossy(raw_body).trim().to_owned())
+        // As the SDK does, the text stands in whenever the body is not JSON or is falsy JSON.
+        let text = match &body {
+            Some(json) if truthy(json) => None,
+            _ => Some(String::from_utf8_lossy(raw_body).trim().to_owned())
                 .filter(|text| !text.is_empty()),
         };
-        let server_message = match &body {
-            Some(Value::Object(fields)) => match fields.get("message") {
-                Some(Value::String(message)) => Some(message.clone()),
-                Some(other) if !other.is_null() => Some(other.to_string()),
-                _ => Some(Value::Object(fields.clone()).to_string()),
-            },
-            Some(value) => Some(value.to_string()),
-            None => text.clone(),
-        };
-        let message = match server_message {
-            Some(text) => format!("{} {}", status.as_u16(), text),
-            None => format!("{} status code (no body)", status.as_u16()),
-        };
+        let message = api_error_message(Some(status.as_u16()), body.as_ref(), text.as_deref());
         ApiError {
             status,
             headers,
@@ -153,6 +159,39 @@ impl ApiError {
         self.headers
             .get("x-request-id")
             .and_then(|value| value.to_str().ok())
+    }
+}
+
+/// The message of an API error, built as `@onkernel/sdk`'s `APIError.makeMessage` builds it:
+/// the body's `message` when it is a non-empty string (or another truthy JSON value, as JSON),
+/// else the whole JSON body, else the body's text; prefixed with the status. `lib/errors.js`
+/// calls this too (`APIError.makeMessage`), so the rule has one home.
+pub fn api_error_message(status: Option<u16>, body: Option<&Value>, text: Option<&str>) -> String {
+    let field = body
+        .and_then(|body| body.get("message"))
+        .filter(|m| truthy(m));
+    let shown = match (field, body) {
+        (Some(Value::String(message)), _) => Some(message.clone()),
+        (Some(message), _) => Some(message.to_string()),
+        (None, Some(body)) if truthy(body) => Some(body.to_string()),
+        _ => text.filter(|text| !text.is_empty()).map(str::to_owned),
+    };
+    match (status.filter(|status| *status != 0), shown) {
+        (Some(status), Some(shown)) => format!("{status} {shown}"),
+        (Some(status), None) => format!("{status} status code (no body)"),
+        (None, Some(shown)) => shown,
+        (None, None) => "(no status code or body)".to_owned(),
+    }
+}
+
+/// Whether JavaScript would take `value` as true: the SDK's tests are JS truthiness.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(flag) => *flag,
+        Value::Number(number) => number.as_f64() != Some(0.0),
+        Value::String(text) => !text.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
     }
 }
 
@@ -196,6 +235,23 @@ mod tests {
         assert_eq!(message(502, "Bad gateway\n"), "502 Bad gateway");
         assert_eq!(message(500, ""), "500 status code (no body)");
         assert_eq!(message(409, r#"{"message":{"a":1}}"#), r#"409 {"a":1}"#);
+    }
+
+    #[test]
+    fn message_follows_the_sdk_for_falsy_messages_and_keeps_key_order() {
+        // A falsy `message` ("" , 0, false, null) is not a message: the SDK shows the body.
+        assert_eq!(message(500, r#"{"message":""}"#), r#"500 {"message":""}"#);
+        assert_eq!(message(500, r#"{"message":0}"#), r#"500 {"message":0}"#);
+        assert_eq!(
+            message(500, r#"{"message":false,"z":1,"a":2}"#),
+            r#"500 {"message":false,"z":1,"a":2}"#
+        );
+        assert_eq!(message(500, "0"), "500 0");
+        assert_eq!(
+            api_error_message(None, None, None),
+            "(no status code or body)"
+        );
+        assert_eq!(api_error_message(None, None, Some("boom")), "boom");
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub use client::Client;
 pub use config::{
     ClientOptions, Environment, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
 };
-pub use error::{ApiError, Error};
+pub use error::{api_error_message, ApiError, Error};
 pub use events::FollowEvent;
 pub use log::{LogLevel, LogRecord, Observer};
 pub use page::Page;

@@ -15,10 +15,11 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// The offset to ask for next, or `None` when this is the last page: `X-Has-More: false`,
-    /// or `X-Next-Offset` absent or 0.
+    /// The offset to ask for next, or `None` when this is the last page: an empty page,
+    /// `X-Has-More: false`, or `X-Next-Offset` absent or 0 (as `@onkernel/sdk` decides). The
+    /// JS layer's `hasNextPage()` asks this, so the rule has one home.
     pub fn next_page_offset(&self) -> Option<u64> {
-        if self.has_more == Some(false) {
+        if self.items.is_empty() || self.has_more == Some(false) {
             return None;
         }
         self.next_offset.filter(|offset| *offset > 0)
@@ -66,4 +67,27 @@ pub(crate) fn page_headers(
         });
     }
     Ok((has_more, next_offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(items: usize, has_more: Option<bool>, next_offset: Option<u64>) -> Page<u8> {
+        Page {
+            items: vec![0; items],
+            has_more,
+            next_offset,
+        }
+    }
+
+    #[test]
+    fn the_next_page_is_asked_for_only_when_the_server_says_there_is_one() {
+        assert_eq!(page(2, Some(true), Some(4)).next_page_offset(), Some(4));
+        assert_eq!(page(2, None, Some(4)).next_page_offset(), Some(4));
+        assert_eq!(page(2, Some(false), Some(4)).next_page_offset(), None);
+        assert_eq!(page(2, None, Some(0)).next_page_offset(), None);
+        assert_eq!(page(2, None, None).next_page_offset(), None);
+        assert_eq!(page(0, Some(true), Some(4)).next_page_offset(), None);
+    }
 }
