@@ -38,17 +38,17 @@ export declare class NativeEmulator {
   /** The bearer token it accepts. */
   get apiKey(): string
   /**
-   * Makes the next matching requests misbehave; throws when the spec is invalid or the
-   * emulator is closed.
+   * Makes the next matching requests misbehave; answers a `NativeFailure` when the spec is
+   * invalid or the emulator is closed.
    */
-  fault(spec: FaultSpec): void
+  fault(spec: FaultSpec): NativeFailure | null
   /**
    * Every mutation (POST, PATCH, DELETE) applied so far, oldest first; a request replayed
    * for a repeated `Idempotency-Key` is not applied again and not listed again.
    */
-  journal(): Array<JournalEntry>
+  journal(): Array<JournalEntry> | NativeFailure
   /** How many faults fired so far. */
-  get faultsFired(): number
+  get faultsFired(): number | NativeFailure
   /** Stops listening and ends every open connection; the port is free when it resolves. */
   close(): Promise<void>
 }
@@ -417,5 +417,8 @@ export interface NativeRequestOptions {
   idempotencyKey?: string
 }
 
-/** Starts an emulator; rejects when it cannot listen. */
-export declare function startEmulator(options?: EmulatorOptions | undefined | null): Promise<NativeEmulator>
+/**
+ * Starts an emulator; resolves with a `NativeFailure` (never rejects) when an option is out of
+ * its limits or it cannot listen.
+ */
+export declare function startEmulator(options?: EmulatorOptions | undefined | null): Promise<NativeEmulator | NativeFailure>

@@ -216,12 +216,37 @@ test('a port already in use rejects with KernelError', BUDGET, async (t) => {
   t.after(() => new Promise((resolve) => server.close(resolve)));
   const err = await rejection(startEmulator({ port: server.address().port }));
   assert.ok(err instanceof KernelError, `${err.name}: ${err.message}`);
+  assert.equal(err.code, 'ERR_KERNEL_EMULATOR_LISTEN');
 
   const emu = await emulator(t);
   const again = await rejection(startEmulator({ port: portOf(emu) }));
   assert.ok(again instanceof KernelError, `${again.name}: ${again.message}`);
   // The running one is unharmed.
   assert.equal((await createInvocation(emu)).status, 'running');
+});
+
+test('emulator failures carry a code (and the field at fault), as the client failures do', BUDGET, async () => {
+  const outOfRange = await rejection(startEmulator({ port: 70000 }));
+  assert.equal(outOfRange.code, 'ERR_KERNEL_INVALID_INPUT');
+  assert.equal(outOfRange.field, 'port');
+  assert.equal((await rejection(startEmulator({ apiKey: '  ' }))).field, 'apiKey');
+  const wrongType = await rejection(startEmulator({ heartbeatMs: 'soon' }));
+  assert.deepEqual([wrongType.code, wrongType.field], ['ERR_KERNEL_INVALID_INPUT', 'heartbeatMs']);
+
+  const emu = await startEmulator();
+  const badFault = thrown(() => emu.fault({ status: 99 }));
+  assert.ok(badFault instanceof KernelError);
+  assert.deepEqual([badFault.code, badFault.field], ['ERR_KERNEL_INVALID_INPUT', 'fault']);
+  await emu.close();
+  for (const [what, use] of [
+    ['fault', () => emu.fault({ status: 500 })],
+    ['journal', () => emu.journal()],
+    ['faultsFired', () => emu.faultsFired],
+  ]) {
+    const closed = thrown(use);
+    assert.ok(closed instanceof KernelError, `${what}: ${closed}`);
+    assert.equal(closed.code, 'ERR_KERNEL_EMULATOR_CLOSED', what);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 'use strict';
 // kernel-native/emulator: the local Kernel API emulator, in-process on the addon's runtime.
 
-const { startEmulator: startNative } = require('./native');
-const { KernelError } = require('./errors');
+const { NativeFailure, startEmulator: startNative } = require('./native');
+const { errorFromFailure } = require('./errors');
+const { invalidInput } = require('./validate');
 const { checkObject, checkOptional, checkOptionalString, normalizeHeaders } = require('./validate');
 
 const OPTIONS = ['apiKey', 'port', 'host', 'heartbeatMs'];
@@ -11,6 +12,12 @@ const FAULT = ['method', 'path', 'status', 'headers', 'body', 'delayMs', 'drop',
 // Only JS types are checked here. The limits (ranges, whole numbers, a blank apiKey) and their
 // messages live in the emulator crate (crates/kernel-emulator/src/limits.rs); numbers cross the
 // binding as JS numbers, so none is wrapped to 32 bits on the way.
+
+/** The value, or the error a NativeFailure stands for, thrown. */
+function unwrap(result) {
+  if (result instanceof NativeFailure) throw errorFromFailure(result);
+  return result;
+}
 
 /** Drops `null` and `undefined` fields: both mean "not given". */
 function given(object) {
@@ -47,13 +54,9 @@ class Emulator {
     checkOptional('fault.rate', fault.rate, 'number');
     const headers = normalizeHeaders('fault.headers', fault.headers);
     if (headers && Object.values(headers).includes(null)) {
-      throw new KernelError('Invalid fault.headers: values must be strings');
+      throw invalidInput('fault.headers', 'values must be strings');
     }
-    try {
-      this.#native.fault({ ...fault, headers });
-    } catch (cause) {
-      throw new KernelError(cause.message);
-    }
+    unwrap(this.#native.fault({ ...fault, headers }) ?? undefined);
   }
 
   /**
@@ -61,12 +64,12 @@ class Emulator {
    * a repeated `Idempotency-Key` was not applied again and is not listed again.
    */
   journal() {
-    return this.#native.journal();
+    return unwrap(this.#native.journal());
   }
 
   /** How many faults fired so far. */
   get faultsFired() {
-    return this.#native.faultsFired;
+    return unwrap(this.#native.faultsFired);
   }
 
   /** Stops listening and ends every open connection; the port is free when it resolves. */
@@ -84,11 +87,7 @@ async function startEmulator(options = {}) {
   checkOptionalString('host', settings.host);
   checkOptional('port', settings.port, 'number');
   checkOptional('heartbeatMs', settings.heartbeatMs, 'number');
-  try {
-    return new Emulator(await startNative(settings));
-  } catch (cause) {
-    throw new KernelError(cause.message);
-  }
+  return new Emulator(unwrap(await startNative(settings)));
 }
 
 module.exports = { startEmulator, Emulator };

@@ -37,6 +37,7 @@ declare namespace Kernel {
   export type InvocationListResponsesOffsetPagination = types.InvocationListResponsesOffsetPagination;
   export type Invocations = types.Invocations;
   export type KernelError = types.KernelError;
+  export type KernelErrorCode = types.KernelErrorCode;
   export type APIError = types.APIError;
   export type APIConnectionError = types.APIConnectionError;
   export type APIConnectionTimeoutError = types.APIConnectionTimeoutError;

@@ -8,4 +8,6 @@
 const client = require('./client');
 
 Object.defineProperty(client.Kernel, '__esModule', { value: true });
+// For the emulator's bundle, which must share these error classes (scripts/bundle.js).
+Object.defineProperty(client.Kernel, Symbol.for('kernel-native.errors'), { value: require('./errors') });
 module.exports = client.Kernel;

@@ -139,7 +139,29 @@ export interface RequestOptions {
   idempotencyKey?: string | undefined;
 }
 
-export declare class KernelError extends Error {}
+/** The codes of kernel-native's errors (see the README's Errors section). */
+export type KernelErrorCode =
+  | 'ERR_KERNEL_INVALID_INPUT'
+  | 'ERR_KERNEL_CONFIG'
+  | 'ERR_KERNEL_API'
+  | 'ERR_KERNEL_CONNECTION'
+  | 'ERR_KERNEL_TIMEOUT'
+  | 'ERR_KERNEL_ABORTED'
+  | 'ERR_KERNEL_STREAM'
+  | 'ERR_KERNEL_RESPONSE_TOO_LARGE'
+  | 'ERR_KERNEL_DECODE'
+  | 'ERR_KERNEL_EMULATOR_LISTEN'
+  | 'ERR_KERNEL_EMULATOR_CLOSED'
+  | 'ERR_KERNEL_NATIVE_BINARY'
+  | 'ERR_KERNEL_NATIVE_RUNTIME'
+  | 'ERR_KERNEL_INTERNAL';
+
+export declare class KernelError extends Error {
+  /** What failed, to branch on; set on every error kernel-native raises (not on ones you construct). */
+  code?: KernelErrorCode;
+  /** The argument or option at fault, for `ERR_KERNEL_INVALID_INPUT`. */
+  field?: string;
+}
 
 export declare class APIError<
   TStatus extends number | undefined = number | undefined,

@@ -27,14 +27,19 @@ const common = {
 const addon = ['../kernel-native.*.node', 'kernel-native-*'];
 
 /**
- * The emulator takes its error classes from the main bundle: a copy of lib/errors.js in its
- * own bundle would make `err instanceof KernelError` false for the client's KernelError. Every
- * class lib/errors.js exports is also a property of the main export (the Kernel class).
+ * The emulator takes lib/errors.js from the main bundle: a copy in its own bundle would make
+ * `err instanceof KernelError` false for the client's KernelError. The main export (the Kernel
+ * class) carries the module under a symbol (lib/kernel.js), which this shim hands on.
  */
 const errorsFromMainBundle = {
   name: 'errors-from-main-bundle',
   setup(build) {
-    build.onResolve({ filter: /^\.\/errors$/ }, () => ({ path: './kernel.js', external: true }));
+    build.onResolve({ filter: /^\.\/errors$/ }, () => ({ path: 'errors', namespace: 'main-bundle' }));
+    build.onLoad({ filter: /.*/, namespace: 'main-bundle' }, () => ({
+      contents: "module.exports = require('./kernel.js')[Symbol.for('kernel-native.errors')];",
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\/kernel\.js$/ }, () => ({ path: './kernel.js', external: true }));
   },
 };
 

@@ -104,19 +104,6 @@ where
     Ok(unsafe { Unknown::from_raw_unchecked(raw_env, promise) })
 }
 
-/// A future's output that rejects its promise with an `Error` of the message instead of
-/// resolving it.
-pub struct OrReject<T>(pub Result<T, String>);
-
-impl<T: ToNapiValue> ToNapiValue for OrReject<T> {
-    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
-        match value.0 {
-            Ok(value) => T::to_napi_value(env, value),
-            Err(message) => Err(napi::Error::from_reason(message)),
-        }
-    }
-}
-
 struct SendPtr(sys::napi_deferred);
 
 // Carried to the runtime and back untouched.

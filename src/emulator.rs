@@ -9,11 +9,19 @@ use kernel_emulator::{
     Emulator, EmulatorConfig, EmulatorOptions as CoreOptions, FaultOptions as CoreFaultOptions,
     FaultSpec as CoreFaultSpec,
 };
-use napi::bindgen_prelude::Unknown;
+use napi::bindgen_prelude::{Either, Unknown};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::completion::{spawn_settled, OrReject};
+use crate::completion::spawn_settled;
+use crate::failure::NativeFailure;
+
+/// An option or fault outside the emulator's limits (`limits.rs`), as for a call's bad input.
+const INVALID_INPUT: &str = "ERR_KERNEL_INVALID_INPUT";
+/// The emulator could not listen on its address.
+const LISTEN: &str = "ERR_KERNEL_EMULATOR_LISTEN";
+/// The emulator was closed before this use.
+const CLOSED: &str = "ERR_KERNEL_EMULATOR_CLOSED";
 
 /// Options of `startEmulator()`.
 #[napi(object, object_to_js = false)]
@@ -86,28 +94,41 @@ pub struct NativeEmulator {
     api_key: String,
 }
 
-/// Starts an emulator; rejects when it cannot listen.
-#[napi(catch_unwind, ts_return_type = "Promise<NativeEmulator>")]
+/// Starts an emulator; resolves with a `NativeFailure` (never rejects) when an option is out of
+/// its limits or it cannot listen.
+#[napi(
+    catch_unwind,
+    ts_return_type = "Promise<NativeEmulator | NativeFailure>"
+)]
 pub fn start_emulator(env: &Env, options: Option<EmulatorOptions>) -> napi::Result<Unknown<'_>> {
     let config = match options {
-        None => EmulatorConfig::default(),
+        None => Ok(EmulatorConfig::default()),
         Some(options) => EmulatorConfig::try_from(CoreOptions {
             api_key: options.api_key,
             port: options.port,
             host: options.host,
             heartbeat_ms: options.heartbeat_ms,
         })
-        .map_err(|err| napi::Error::from_reason(err.to_string()))?,
+        .map_err(|err| {
+            NativeFailure::kernel_error(INVALID_INPUT, Some(err.0.name), err.to_string())
+        }),
     };
     spawn_settled(env, async move {
-        OrReject(match Emulator::start(config).await {
-            Ok(emulator) => Ok(NativeEmulator {
+        let started = match config {
+            Ok(config) => Emulator::start(config).await.map_err(|err| {
+                let message = format!("The emulator could not listen: {err}");
+                NativeFailure::kernel_error(LISTEN, None, message)
+            }),
+            Err(failure) => Err(failure),
+        };
+        match started {
+            Ok(emulator) => Either::A(NativeEmulator {
                 url: emulator.url(),
                 api_key: emulator.api_key().to_owned(),
                 running: Mutex::new(Some(emulator)),
             }),
-            Err(err) => Err(format!("The emulator could not listen: {err}")),
-        })
+            Err(failure) => Either::B(failure),
+        }
     })
 }
 
@@ -125,10 +146,14 @@ impl NativeEmulator {
         self.api_key.clone()
     }
 
-    /// Makes the next matching requests misbehave; throws when the spec is invalid or the
-    /// emulator is closed.
+    /// Makes the next matching requests misbehave; answers a `NativeFailure` when the spec is
+    /// invalid or the emulator is closed.
     #[napi(catch_unwind)]
-    pub fn fault(&self, spec: FaultSpec) -> napi::Result<()> {
+    pub fn fault(&self, spec: FaultSpec) -> Option<NativeFailure> {
+        self.add_fault(spec).err()
+    }
+
+    fn add_fault(&self, spec: FaultSpec) -> Result<(), NativeFailure> {
         let core = CoreFaultSpec::try_from(CoreFaultOptions {
             method: spec.method,
             path: spec.path,
@@ -141,47 +166,62 @@ impl NativeEmulator {
             times: spec.times,
             rate: spec.rate,
         })
-        .map_err(|err| napi::Error::from_reason(err.to_string()))?;
+        .map_err(invalid_fault)?;
         let running = self.running.lock().map_err(|_| closed())?;
         let emulator = running.as_ref().ok_or_else(closed)?;
-        emulator
-            .fault(core)
-            .map_err(|err| napi::Error::from_reason(err.to_string()))
+        emulator.fault(core).map_err(invalid_fault)
     }
 
     /// Every mutation (POST, PATCH, DELETE) applied so far, oldest first; a request replayed
     /// for a repeated `Idempotency-Key` is not applied again and not listed again.
     #[napi(catch_unwind)]
-    pub fn journal(&self) -> napi::Result<Vec<JournalEntry>> {
-        let running = self.running.lock().map_err(|_| closed())?;
-        let emulator = running.as_ref().ok_or_else(closed)?;
-        Ok(emulator
-            .journal()
-            .into_iter()
-            .map(|entry| JournalEntry {
-                seq: i64::try_from(entry.seq).unwrap_or(i64::MAX),
-                method: entry.method,
-                path: entry.path,
-                idempotency_key: entry.idempotency_key,
-                status: u32::from(entry.status),
-                invocation_id: entry.invocation_id,
-                invocation_status: entry.invocation_status,
-            })
-            .collect())
+    pub fn journal(&self) -> Either<Vec<JournalEntry>, NativeFailure> {
+        let running = match self.running.lock() {
+            Ok(running) => running,
+            Err(_) => return Either::B(closed()),
+        };
+        let Some(emulator) = running.as_ref() else {
+            return Either::B(closed());
+        };
+        Either::A(
+            emulator
+                .journal()
+                .into_iter()
+                .map(|entry| JournalEntry {
+                    seq: i64::try_from(entry.seq).unwrap_or(i64::MAX),
+                    method: entry.method,
+                    path: entry.path,
+                    idempotency_key: entry.idempotency_key,
+                    status: u32::from(entry.status),
+                    invocation_id: entry.invocation_id,
+                    invocation_status: entry.invocation_status,
+                })
+                .collect(),
+        )
     }
 
     /// How many faults fired so far.
     #[napi(getter, catch_unwind)]
-    pub fn faults_fired(&self) -> napi::Result<i64> {
-        let running = self.running.lock().map_err(|_| closed())?;
-        let emulator = running.as_ref().ok_or_else(closed)?;
-        Ok(i64::try_from(emulator.faults_fired()).unwrap_or(i64::MAX))
+    pub fn faults_fired(&self) -> Either<i64, NativeFailure> {
+        let running = match self.running.lock() {
+            Ok(running) => running,
+            Err(_) => return Either::B(closed()),
+        };
+        match running.as_ref() {
+            Some(emulator) => Either::A(i64::try_from(emulator.faults_fired()).unwrap_or(i64::MAX)),
+            None => Either::B(closed()),
+        }
     }
 
     /// Stops listening and ends every open connection; the port is free when it resolves.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn close<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
-        let emulator = self.running.lock().map_err(|_| closed())?.take();
+        // A lock poisoned by a panic elsewhere still holds the emulator: close it all the same.
+        let emulator = self
+            .running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
         spawn_settled(env, async move {
             if let Some(emulator) = emulator {
                 emulator.close().await;
@@ -190,6 +230,10 @@ impl NativeEmulator {
     }
 }
 
-fn closed() -> napi::Error {
-    napi::Error::from_reason("The emulator is closed")
+fn closed() -> NativeFailure {
+    NativeFailure::kernel_error(CLOSED, None, "The emulator is closed".to_owned())
+}
+
+fn invalid_fault(err: impl std::fmt::Display) -> NativeFailure {
+    NativeFailure::kernel_error(INVALID_INPUT, Some("fault"), err.to_string())
 }

@@ -18,11 +18,16 @@ pub struct NativeFailure {
     code: &'static str,
     field: Option<&'static str>,
     message: String,
-    status: Option<u32>,
-    headers: Option<HashMap<String, String>>,
+    /// What the server answered, for `APIError` only: boxed, so other failures stay small.
+    answer: Option<Box<Answer>>,
+    logs: Vec<LogEntry>,
+}
+
+struct Answer {
+    status: u32,
+    headers: HashMap<String, String>,
     body: Option<Value>,
     text: Option<String>,
-    logs: Vec<LogEntry>,
 }
 
 #[napi]
@@ -58,19 +63,19 @@ impl NativeFailure {
     /// The HTTP status, for `APIError`.
     #[napi(getter)]
     pub fn status(&self) -> Option<u32> {
-        self.status
+        self.answer.as_ref().map(|answer| answer.status)
     }
 
     /// The response headers, for `APIError`; repeated headers are joined with `, `.
     #[napi(getter)]
     pub fn headers(&self) -> Option<HashMap<String, String>> {
-        self.headers.clone()
+        self.answer.as_ref().map(|answer| answer.headers.clone())
     }
 
     /// The response body parsed as JSON, for `APIError`.
     #[napi(getter, ts_return_type = "unknown")]
     pub fn body(&self) -> Option<Json> {
-        self.body.clone().map(Json)
+        self.answer.as_ref()?.body.clone().map(Json)
     }
 
     /// The call's log records, oldest first (empty unless logging was asked for).
@@ -82,11 +87,23 @@ impl NativeFailure {
     /// The response body as text when it was not JSON, for `APIError`.
     #[napi(getter)]
     pub fn text(&self) -> Option<String> {
-        self.text.clone()
+        self.answer.as_ref()?.text.clone()
     }
 }
 
 impl NativeFailure {
+    /// A `KernelError` that does not come from a call: the emulator's failures, say.
+    pub fn kernel_error(code: &'static str, field: Option<&'static str>, message: String) -> Self {
+        NativeFailure {
+            kind: "KernelError",
+            code,
+            field,
+            message,
+            answer: None,
+            logs: Vec::new(),
+        }
+    }
+
     pub fn with_logs(mut self, logs: Vec<LogEntry>) -> Self {
         self.logs = logs;
         self
@@ -103,28 +120,28 @@ impl From<Error> for NativeFailure {
             _ => "KernelError",
         };
         let message = error.to_string();
+        let error_code = error.code();
         let field = match &error {
             Error::InvalidInput { field, .. } => Some(*field),
             _ => None,
         };
-        let mut failure = NativeFailure {
+        let answer = match error {
+            Error::Api(api) => Some(Box::new(Answer {
+                status: u32::from(api.status.as_u16()),
+                headers: headers_to_record(&api.headers),
+                body: api.body,
+                text: api.text,
+            })),
+            _ => None,
+        };
+        NativeFailure {
             kind,
-            code: error.code(),
+            code: error_code,
             field,
             message,
-            status: None,
-            headers: None,
-            body: None,
-            text: None,
+            answer,
             logs: Vec::new(),
-        };
-        if let Error::Api(api) = error {
-            failure.status = Some(u32::from(api.status.as_u16()));
-            failure.headers = Some(headers_to_record(&api.headers));
-            failure.body = api.body;
-            failure.text = api.text;
         }
-        failure
     }
 }
 

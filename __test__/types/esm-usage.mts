@@ -26,5 +26,8 @@ try {
     console.log(status, requestId, err.error);
   } else if (err instanceof KernelError) {
     console.log(err.message);
+    if (err.code === 'ERR_KERNEL_INVALID_INPUT') console.log(err.field satisfies string | undefined);
+    // @ts-expect-error codes are a closed set
+    if (err.code === 'ERR_KERNEL_NO_SUCH_CODE') console.log('never');
   }
 }
