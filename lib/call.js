@@ -4,20 +4,20 @@
 // functions unless a signal is given).
 
 const { CancelToken, NativeFailure } = require('./native');
-const { RawResult } = require('./results');
+const { RawResult } = require('./api-promise');
 const { APIUserAbortError, errorFromFailure, internalError } = require('./errors');
 const { emitRecords } = require('./logging');
 
-const plainResult = (data, native) => new RawResult(data, native);
+const plainResult = (data, nativeResponse) => new RawResult(data, nativeResponse);
 
 /**
  * Starts `invoke(nativeOptions, cancelToken)`, which resolves to `[data, NativeResponse]` or a
  * NativeFailure, and returns a promise of a RawResult. The signal is watched with
  * addEventListener, so the caller's own listeners keep working.
  *
- * @param {{ native: object | undefined, signal: AbortSignal | undefined }} request
+ * @param {{ nativeOptions: object | undefined, signal: AbortSignal | undefined }} request
  * @param {{ logger: object, logLevel: string, wantsRecords: boolean }} log
- * @param {(data: unknown, native: object) => RawResult} [wrap] builds the result (streams)
+ * @param {(data: unknown, nativeResponse: object) => RawResult} [wrap] builds the result (pages, streams)
  */
 function callNative(invoke, request, log, wrap = plainResult) {
   const settle = (result) => {
@@ -28,23 +28,23 @@ function callNative(invoke, request, log, wrap = plainResult) {
     if (log.wantsRecords) emitRecords(log.logger, log.logLevel, result[1].takeLogs());
     return wrap(result[0], result[1]);
   };
-  const { native, signal } = request;
-  if (signal === undefined) return start(invoke, native, undefined, settle);
+  const { nativeOptions, signal } = request;
+  if (signal === undefined) return start(invoke, nativeOptions, undefined, settle);
   if (signal.aborted) return Promise.reject(new APIUserAbortError());
   const token = new CancelToken();
   const onAbort = () => token.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
   const stopWatching = () => signal.removeEventListener('abort', onAbort);
-  return start(invoke, native, token, settle).finally(stopWatching);
+  return start(invoke, nativeOptions, token, settle).finally(stopWatching);
 }
 
 /**
  * Calls into the binding and settles its promise with one `then`: the binding resolves with
  * a result or a NativeFailure, and rejects only if it failed itself (an internal error).
  */
-function start(invoke, native, token, settle) {
+function start(invoke, nativeOptions, token, settle) {
   try {
-    return invoke(native, token).then(settle, rethrowInternal);
+    return invoke(nativeOptions, token).then(settle, rethrowInternal);
   } catch (cause) {
     return Promise.reject(internalError(cause));
   }

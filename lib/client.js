@@ -4,7 +4,9 @@
 const { NativeFailure, clientDefaults, createNativeClient } = require('./native');
 const { errorClasses, errorFromFailure } = require('./errors');
 const { Invocations } = require('./invocations');
-const { APIPromise, OffsetPagination, PagePromise, Stream } = require('./results');
+const { APIPromise } = require('./api-promise');
+const { OffsetPagination, PagePromise } = require('./pagination');
+const { Stream } = require('./streaming');
 const { checkLogger, resolveLogLevel, wantsCallLogs } = require('./logging');
 const { checkObject, checkOptional, checkOptionalString, invalidInput, normalizeHeaders } = require('./validate');
 

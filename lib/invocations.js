@@ -2,7 +2,9 @@
 // client.invocations: the calls on /invocations, with the names of @onkernel/sdk.
 
 const { callNative } = require('./call');
-const { APIPromise, OffsetPagination, PagePromise, RawResult, Stream } = require('./results');
+const { APIPromise, RawResult } = require('./api-promise');
+const { OffsetPagination, PagePromise } = require('./pagination');
+const { Stream } = require('./streaming');
 const { checkId, checkObject, checkOptional, checkOptionalString, checkRequestOptions, invalid } = require('./validate');
 
 const CREATE_PARAMS = ['action_name', 'app_name', 'version', 'async', 'async_timeout_seconds', 'payload'];
@@ -22,23 +24,28 @@ function defined(params) {
 }
 
 class Invocations {
-  #native;
+  #client;
   #log;
 
-  /** @param native NativeClient  @param log { logger, logLevel } */
-  constructor(native, log) {
-    this.#native = native;
+  /** @param client NativeClient  @param log { logger, logLevel, wantsRecords } */
+  constructor(client, log) {
+    this.#client = client;
     this.#log = log;
   }
 
-  /** Runs a call whose arguments are checked by `prepare` first (a throw there sends nothing). */
-  #call(prepare, invoke, options, PromiseClass = APIPromise, wrap = undefined) {
+  /**
+   * Runs one call: `check()` validates the arguments first (a throw there sends nothing) and
+   * returns what `send(checked, nativeOptions, cancelToken)` hands the native client.
+   * `options` are the caller's request options; `PromiseClass` and `wrap` shape the result
+   * (pages and streams).
+   */
+  #call({ check, send, options, PromiseClass = APIPromise, wrap = undefined }) {
     let raw;
     try {
-      const args = prepare();
+      const checked = check();
       let request = checkRequestOptions(options);
-      if (this.#log.wantsRecords) request = { native: { ...request.native, log: true }, signal: request.signal };
-      raw = callNative((native, token) => invoke(args, native, token), request, this.#log, wrap);
+      if (this.#log.wantsRecords) request = { nativeOptions: { ...request.nativeOptions, log: true }, signal: request.signal };
+      raw = callNative((nativeOptions, token) => send(checked, nativeOptions, token), request, this.#log, wrap);
     } catch (error) {
       raw = Promise.reject(error);
     }
@@ -50,8 +57,8 @@ class Invocations {
    * @example const invocation = await client.invocations.create({ action_name: 'analyze', app_name: 'my-app', version: '1.0.0' });
    */
   create(params, options) {
-    return this.#call(
-      () => {
+    return this.#call({
+      check: () => {
         if (params === undefined || params === null) throw invalid('params', 'an object', params);
         const given = defined(checkObject('params', params, CREATE_PARAMS, { required: true }));
         for (const field of ['action_name', 'app_name', 'version']) requiredString(`params.${field}`, given[field]);
@@ -60,18 +67,18 @@ class Invocations {
         checkOptional('params.payload', given.payload, 'string');
         return given;
       },
-      (body, native, token) => this.#native.createInvocation(body, native, token),
+      send: (body, nativeOptions, token) => this.#client.createInvocation(body, nativeOptions, token),
       options,
-    );
+    });
   }
 
   /** Get details about an invocation's status and output (`GET /invocations/{id}`). */
   retrieve(id, options) {
-    return this.#call(
-      () => checkId(id),
-      (checkedId, native, token) => this.#native.retrieveInvocation(checkedId, native, token),
+    return this.#call({
+      check: () => checkId(id),
+      send: (checkedId, nativeOptions, token) => this.#client.retrieveInvocation(checkedId, nativeOptions, token),
       options,
-    );
+    });
   }
 
   /**
@@ -79,8 +86,8 @@ class Invocations {
    * "failed" also cancels it.
    */
   update(id, params, options) {
-    return this.#call(
-      () => {
+    return this.#call({
+      check: () => {
         checkId(id);
         if (typeof params !== 'object' || params === null || Array.isArray(params)) {
           throw invalid('params', 'an object', params);
@@ -95,9 +102,9 @@ class Invocations {
         // The binding reads only `status` and `output`: the body is exactly the fields given.
         return params;
       },
-      (body, native, token) => this.#native.updateInvocation(id, body, native, token),
+      send: (body, nativeOptions, token) => this.#client.updateInvocation(id, body, nativeOptions, token),
       options,
-    );
+    });
   }
 
   /**
@@ -106,8 +113,8 @@ class Invocations {
    */
   list(params, options) {
     const fetchPage = (query, requestOptions) =>
-      this.#call(
-        () => {
+      this.#call({
+        check: () => {
           const given = defined(checkObject('params', query, LIST_PARAMS));
           for (const field of ['action_name', 'app_name', 'deployment_id', 'query', 'since', 'status', 'version']) {
             checkOptionalString(`params.${field}`, given[field]);
@@ -116,12 +123,12 @@ class Invocations {
           checkOptional('params.offset', given.offset, 'number');
           return given;
         },
-        (checked, native, token) => this.#native.listInvocations(checked, native, token),
-        requestOptions,
-        PagePromise,
-        (page, native) =>
-          new RawResult(new OffsetPagination(page, (offset) => fetchPage({ ...query, offset }, requestOptions)), native),
-      );
+        send: (checked, nativeOptions, token) => this.#client.listInvocations(checked, nativeOptions, token),
+        options: requestOptions,
+        PromiseClass: PagePromise,
+        wrap: (page, nativeResponse) =>
+          new RawResult(new OffsetPagination(page, (offset) => fetchPage({ ...query, offset }, requestOptions)), nativeResponse),
+      });
     return fetchPage(params ?? {}, options);
   }
 
@@ -131,44 +138,43 @@ class Invocations {
    * `error` and `sse_heartbeat` events; it ends when the invocation does.
    */
   follow(id, params, options) {
-    return this.#call(
-      () => {
+    return this.#call({
+      check: () => {
         checkId(id);
         const query = defined(checkObject('params', params, FOLLOW_PARAMS));
         checkOptionalString('params.since', query.since);
         return query;
       },
-      (query, native, token) => this.#native.followInvocation(id, query, native, token),
+      send: (query, nativeOptions, token) => this.#client.followInvocation(id, query, nativeOptions, token),
       options,
-      APIPromise,
-      (nativeStream, native) => {
+      wrap: (nativeStream, nativeResponse) => {
         const stream = new Stream(nativeStream, new AbortController(), options?.signal ?? undefined);
-        return new RawResult(stream, native, {
+        return new RawResult(stream, nativeResponse, {
           // withResponse(): the events are the body; the Response carries status and headers.
           response: (head) => new Response(null, { status: head.status, headers: head.headers }),
           // asResponse(): the raw event-stream bytes instead of events.
           rawResponse: (head) => new Response(stream.toReadableStream(), { status: head.status, headers: head.headers }),
         });
       },
-    );
+    });
   }
 
   /** The invocation's active browser sessions (`GET /invocations/{id}/browsers`). */
   listBrowsers(id, options) {
-    return this.#call(
-      () => checkId(id),
-      (checkedId, native, token) => this.#native.listInvocationBrowsers(checkedId, native, token),
+    return this.#call({
+      check: () => checkId(id),
+      send: (checkedId, nativeOptions, token) => this.#client.listInvocationBrowsers(checkedId, nativeOptions, token),
       options,
-    );
+    });
   }
 
   /** Delete the invocation's browser sessions (`DELETE /invocations/{id}/browsers`). */
   deleteBrowsers(id, options) {
-    return this.#call(
-      () => checkId(id),
-      (checkedId, native, token) => this.#native.deleteInvocationBrowsers(checkedId, native, token),
+    return this.#call({
+      check: () => checkId(id),
+      send: (checkedId, nativeOptions, token) => this.#client.deleteInvocationBrowsers(checkedId, nativeOptions, token),
       options,
-    );
+    });
   }
 }
 

@@ -106,7 +106,7 @@ function isAbortSignal(value) {
 const REQUEST_OPTIONS = ['timeout', 'maxRetries', 'headers', 'signal', 'idempotencyKey'];
 
 /** Splits request options into what the binding takes and the signal the JS layer handles. */
-const NO_OPTIONS = Object.freeze({ native: undefined, signal: undefined });
+const NO_OPTIONS = Object.freeze({ nativeOptions: undefined, signal: undefined });
 
 function checkRequestOptions(options) {
   if (options === undefined || options === null) return NO_OPTIONS;
@@ -126,10 +126,10 @@ function checkRequestOptions(options) {
     headers === undefined &&
     idempotencyKey === undefined
   ) {
-    return { native: undefined, signal };
+    return { nativeOptions: undefined, signal };
   }
   return {
-    native: { timeout: given.timeout, maxRetries: given.maxRetries, headers, idempotencyKey },
+    nativeOptions: { timeout: given.timeout, maxRetries: given.maxRetries, headers, idempotencyKey },
     signal,
   };
 }
