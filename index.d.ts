@@ -369,7 +369,7 @@ export interface JournalEntry {
 
 /** One log record of a call. */
 export interface LogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error'
+  level: 'debug' | 'info'
   message: string
 }
 

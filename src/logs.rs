@@ -9,7 +9,7 @@ use napi_derive::napi;
 /// One log record of a call.
 #[napi(object, object_from_js = false)]
 pub struct LogEntry {
-    #[napi(ts_type = "'debug' | 'info' | 'warn' | 'error'")]
+    #[napi(ts_type = "'debug' | 'info'")]
     pub level: &'static str,
     pub message: String,
 }

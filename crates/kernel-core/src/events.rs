@@ -111,11 +111,7 @@ mod tests {
     use super::*;
 
     fn raw(data: &str) -> SseEvent {
-        SseEvent {
-            event: None,
-            data: data.into(),
-            id: None,
-        }
+        SseEvent { data: data.into() }
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod client;
 mod config;
 mod error;
 pub mod events;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod headers;

@@ -4,13 +4,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-/// Severity of a [`LogRecord`], lowest first.
+/// Severity of a [`LogRecord`], lowest first. The transport reports requests and successes
+/// at `Debug`, retries and failures at `Info` (the failure itself reaches the caller as an
+/// error); it has nothing to say at higher levels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
     Debug,
     Info,
-    Warn,
-    Error,
 }
 
 impl LogLevel {
@@ -18,8 +18,6 @@ impl LogLevel {
         match self {
             LogLevel::Debug => "debug",
             LogLevel::Info => "info",
-            LogLevel::Warn => "warn",
-            LogLevel::Error => "error",
         }
     }
 }

@@ -5,12 +5,12 @@ use std::collections::VecDeque;
 
 use crate::error::Error;
 
-/// One dispatched event: its `event:` name (if any) and its `data:` lines joined by `\n`.
+/// One dispatched event: its `data:` lines joined by `\n`. The API names each event inside its
+/// JSON (`{"event": "log", ...}`), so the `event:` and `id:` lines are read past, not kept:
+/// nothing reconnects with a last event id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SseEvent {
-    pub event: Option<String>,
     pub data: String,
-    pub id: Option<String>,
 }
 
 /// Incremental parser: [`SseParser::feed`] bytes, then take events with [`SseParser::next_event`].
@@ -21,10 +21,8 @@ pub struct SseParser {
     /// The previous chunk ended in `\r`: a `\n` starting the next one belongs to it.
     skip_lf: bool,
     at_start: bool,
-    event: Option<String>,
     data: String,
     has_data: bool,
-    id: Option<String>,
     /// Bytes of the event being assembled, including pending ones.
     event_bytes: usize,
     max_event_bytes: usize,
@@ -37,10 +35,8 @@ impl SseParser {
             pending: Vec::new(),
             skip_lf: false,
             at_start: true,
-            event: None,
             data: String::new(),
             has_data: false,
-            id: None,
             event_bytes: 0,
             max_event_bytes,
             ready: VecDeque::new(),
@@ -111,10 +107,8 @@ impl SseParser {
     }
 
     fn reset_event(&mut self) {
-        self.event = None;
         self.data.clear();
         self.has_data = false;
-        self.id = None;
         self.event_bytes = 0;
     }
 
@@ -128,9 +122,7 @@ impl SseParser {
         if line.is_empty() {
             if self.has_data {
                 self.ready.push_back(SseEvent {
-                    event: self.event.take(),
                     data: std::mem::take(&mut self.data),
-                    id: self.id.take(),
                 });
             }
             self.reset_event();
@@ -145,18 +137,14 @@ impl SseParser {
             Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
             None => (line, ""),
         };
-        match field {
-            "event" => self.event = Some(value.to_owned()),
-            "data" => {
-                if self.has_data {
-                    self.data.push('\n');
-                }
-                self.data.push_str(value);
-                self.has_data = true;
+        if field == "data" {
+            if self.has_data {
+                self.data.push('\n');
             }
-            "id" if !value.contains('\0') => self.id = Some(value.to_owned()),
-            _ => {} // `retry` and unknown fields are ignored
+            self.data.push_str(value);
+            self.has_data = true;
         }
+        // `event`, `id`, `retry` and unknown fields are read past (see `SseEvent`).
         Ok(())
     }
 }
@@ -184,10 +172,8 @@ mod tests {
         for piece in 1..input.len() {
             let events = parse_in_pieces(input, piece);
             assert_eq!(events.len(), 2, "piece {piece}");
-            assert_eq!(events[0].event.as_deref(), Some("invocation_state"));
             assert_eq!(events[0].data, "{\"a\":1}");
             assert_eq!(events[1].data, "line1\nline2");
-            assert_eq!(events[1].id.as_deref(), Some("7"));
         }
     }
 

@@ -106,14 +106,6 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check_event(raw: &SseEvent) {
-    let line_break = |text: &str| text.contains(['\n', '\r']);
-    assert!(!raw.event.as_deref().is_some_and(line_break), "{raw:?}");
-    assert!(
-        !raw.id
-            .as_deref()
-            .is_some_and(|id| line_break(id) || id.contains('\0')),
-        "{raw:?}"
-    );
     let Ok(Some(event)) = FollowEvent::decode(raw) else {
         return;
     };
@@ -125,9 +117,7 @@ fn check_event(raw: &SseEvent) {
         "the event type changed: {data} -> {written}"
     );
     let again = SseEvent {
-        event: raw.event.clone(),
         data: written.to_string(),
-        id: raw.id.clone(),
     };
     let decoded = FollowEvent::decode(&again)
         .unwrap_or_else(|err| panic!("re-decoding {written} failed: {err}"))
