@@ -335,7 +335,7 @@ test('every failure carries a code naming the core variant, and bad input names 
     ['a number as id (JS)', () => client.invocations.retrieve(5), 'ERR_KERNEL_INVALID_INPUT', 'id'],
     ['an empty id (core)', () => client.invocations.retrieve(''), 'ERR_KERNEL_INVALID_INPUT', 'id'],
     ['an unknown status (core)', () => client.invocations.update('x', { status: 'done' }), 'ERR_KERNEL_INVALID_INPUT', 'status'],
-    ['an unknown option (JS)', () => client.invocations.retrieve('x', { nope: 1 }), 'ERR_KERNEL_INVALID_INPUT', 'options'],
+    ['an unknown option (JS)', () => client.invocations.retrieve('x', { nope: 1 }), 'ERR_KERNEL_INVALID_INPUT', 'options.nope'],
     ['an unknown id', () => client.invocations.retrieve('no-such-invocation'), 'ERR_KERNEL_API', undefined],
   ];
   for (const [what, call, code, field] of cases) {

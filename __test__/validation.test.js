@@ -9,6 +9,7 @@ const util = require('node:util');
 const Kernel = require('kernel-native');
 const { KernelError, APIError } = Kernel;
 const { API_KEY, startServer, rejection } = require('./helpers/server');
+const { assertInvalidField } = require('./helpers/guard');
 
 let server;
 let kernel;
@@ -38,10 +39,7 @@ async function expectInvalid(args, field) {
   assert.ok(err instanceof KernelError, `${util.inspect(args)}: ${util.inspect(err)}`);
   assert.ok(!(err instanceof APIError), `${util.inspect(args)}: should not be an APIError`);
   assert.equal(err.name, 'KernelError');
-  assert.ok(
-    err.message.includes(field),
-    `${util.inspect(args)}: message ${JSON.stringify(err.message)} should name ${field}`,
-  );
+  assertInvalidField(err, field, util.inspect(args));
   // Give a request that should not have been sent a moment to arrive.
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(server.requests.length, sentBefore, `${util.inspect(args)}: a request was sent`);

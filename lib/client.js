@@ -77,7 +77,7 @@ class Kernel {
    * @param {import('./types').ClientOptions} [options]
    */
   constructor(options = {}) {
-    const given = checkObject('client options', options, CLIENT_OPTIONS);
+    const given = checkObject('client options', options, CLIENT_OPTIONS, { keys: 'bare' });
     checkOptionalString('apiKey', given.apiKey);
     checkOptionalString('baseURL', given.baseURL);
     checkOptionalString('environment', given.environment);
@@ -133,7 +133,7 @@ class Kernel {
    * @example const quick = client.withOptions({ timeout: 5_000, maxRetries: 0 });
    */
   withOptions(options) {
-    const overrides = checkObject('options', options, CLIENT_OPTIONS);
+    const overrides = checkObject('options', options, CLIENT_OPTIONS, { keys: 'bare' });
     const merged = { ...this.#options, ...overrides };
     // A new baseURL or environment replaces the old choice of URL.
     if ('environment' in overrides && !('baseURL' in overrides)) merged.baseURL = null;

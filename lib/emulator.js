@@ -82,7 +82,7 @@ class Emulator {
  * Starts an emulator on 127.0.0.1 (any free port by default) and resolves once it listens.
  */
 async function startEmulator(options = {}) {
-  const settings = given(checkObject('emulator options', options, OPTIONS));
+  const settings = given(checkObject('emulator options', options, OPTIONS, { keys: 'bare' }));
   checkOptionalString('apiKey', settings.apiKey);
   checkOptionalString('host', settings.host);
   checkOptional('port', settings.port, 'number');

@@ -32,13 +32,19 @@ function isPlainObject(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Throws unless `value` is undefined or a plain object with only `allowed` keys. */
-function checkObject(field, value, allowed, { required = false } = {}) {
+/**
+ * Throws unless `value` is undefined or a plain object with only `allowed` keys. An unknown
+ * key is the field at fault: `params.appName`, or the bare name for the top-level options
+ * objects (`keys: 'bare'`), whose keys are the option names themselves.
+ */
+function checkObject(field, value, allowed, { required = false, keys = 'nested' } = {}) {
   if ((value === undefined || value === null) && !required) return {};
   if (!isPlainObject(value)) throw invalid(field, 'an object', value);
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      throw invalidInput(field, `unknown field ${JSON.stringify(key)} (known: ${allowed.join(', ')})`);
+      const error = invalidInput(field, `unknown field ${JSON.stringify(key)} (known: ${allowed.join(', ')})`);
+      error.field = keys === 'bare' ? key : `${field}.${key}`;
+      throw error;
     }
   }
   return value;
@@ -70,9 +76,9 @@ function normalizeHeaders(field, headers) {
   if (typeof Headers !== 'undefined' && headers instanceof Headers) {
     entries = [...headers.entries()];
   } else if (Array.isArray(headers)) {
-    entries = headers.map((pair) => {
+    entries = headers.map((pair, index) => {
       if (!Array.isArray(pair) || pair.length !== 2) {
-        throw invalid(`${field} entry`, 'a [name, value] pair', pair);
+        throw invalid(`${field}[${index}]`, 'a [name, value] pair', pair);
       }
       return pair;
     });
@@ -83,7 +89,7 @@ function normalizeHeaders(field, headers) {
   }
   const normalized = {};
   for (const [name, value] of entries) {
-    if (typeof name !== 'string') throw invalid(`${field} name`, 'a string', name);
+    if (typeof name !== 'string') throw invalid(field, 'header names that are strings', name);
     if (value === undefined) continue;
     if (value !== null && typeof value !== 'string') {
       throw invalid(`${field}[${JSON.stringify(name)}]`, 'a string or null', value);

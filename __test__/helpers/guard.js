@@ -41,9 +41,24 @@ async function expectInvalid(emu, what, call, field) {
   assert.ok(err instanceof KernelError, `${what}: ${util.inspect(err)}`);
   assert.ok(!(err instanceof APIError), `${what}: should be rejected before sending, got ${util.inspect(err)}`);
   assert.equal(err.name, 'KernelError', what);
-  assert.ok(err.message.includes(field), `${what}: message ${JSON.stringify(err.message)} should name ${field}`);
+  assertInvalidField(err, field, what);
   await assertNothingSent(what);
   return err;
+}
+
+/**
+ * `err` is bad input about `field`: code ERR_KERNEL_INVALID_INPUT, `err.field` naming it (as
+ * itself or as a part of its path: `params.status`, `options.headers["x-a"]`), and a message
+ * that says so.
+ */
+function assertInvalidField(err, field, what) {
+  assert.equal(err.code, 'ERR_KERNEL_INVALID_INPUT', `${what}: ${util.inspect(err)}`);
+  const path = typeof err.field === 'string' ? err.field.split(/[.[\]"]+/).filter(Boolean) : [];
+  assert.ok(
+    err.field === field || path.includes(field) || field.split('.').every((part) => path.includes(part)),
+    `${what}: field ${JSON.stringify(err.field)} should be ${field}`,
+  );
+  assert.ok(err.message.includes(field), `${what}: message ${JSON.stringify(err.message)} should name ${field}`);
 }
 
 /** `call()` (given an already-aborted signal) rejects with APIUserAbortError and sends nothing. */
@@ -54,4 +69,4 @@ async function expectAbortedBeforeSending(emu, what, call) {
   await assertNothingSent(what);
 }
 
-module.exports = { guardNothingSent, expectInvalid, expectAbortedBeforeSending };
+module.exports = { guardNothingSent, expectInvalid, expectAbortedBeforeSending, assertInvalidField };
