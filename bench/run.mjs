@@ -169,7 +169,9 @@ const targets = [
   ['import <= 0.25x sdk', native.importMs <= 0.25 * sdk.importMs],
   ['cold start, first answer <= 0.5x sdk', coldStart['kernel-native'].answerMs <= 0.5 * coldStart['@onkernel/sdk'].answerMs],
   ['RSS <= 0.4x sdk', native.rssMiB <= 0.4 * sdk.rssMiB],
-  ['stripped .node <= 4 MiB', nodeBytes <= 4 * 2 ** 20],
+  // 4 MiB until Mozilla's root store was compiled in (for images without a CA store, as Node
+  // bundles it): ~70 KB of trust anchors and the code that loads NODE_EXTRA_CA_CERTS.
+  ['stripped .node <= 4.25 MiB', nodeBytes <= 4.25 * 2 ** 20],
   ['memory: 100k updates within 10% of the 10k level', memory.afterUpdates <= 1.1 * memory.baseline],
   ['memory: +10k new Kernel() within 10% of the 10k level', memory.afterClients <= 1.1 * memory.baseline],
 ];

@@ -57,7 +57,8 @@ pub(crate) struct TransportSettings {
     pub proxy: ProxySetting,
 }
 
-/// Building a reqwest client parses the root certificates (~150 of them), so
+/// Building a reqwest client sets up TLS and the connector (and reads the environment's CA
+/// files the first time), so
 /// clients are built once per setting and shared. The default setting's client lives as long
 /// as the process (a serverless handler making a `new Kernel()` per request must not rebuild
 /// it); a client with its own proxy or CA lives while some `Client` uses it, so settings that
@@ -86,25 +87,39 @@ pub(crate) fn http_client(settings: &TransportSettings) -> Result<Arc<reqwest::C
 }
 
 fn build(settings: &TransportSettings) -> Result<reqwest::Client, Error> {
-    // reqwest is built without a default crypto provider (ring is smaller and faster to build
-    // than aws-lc); an application that installed its own keeps it.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    // Certificates are always verified, against `trust::roots` only: there is no switch to turn
-    // verification off.
-    let builder =
-        reqwest::Client::builder().tls_certs_only(trust::roots(settings.extra_ca_pem.as_deref())?);
+    // Certificates are always verified, against `trust::root_store` only: there is no switch
+    // to turn verification off. The TLS config is built here, not by reqwest, so that the roots
+    // go in as ready trust anchors (see `trust.rs`).
+    let tls = rustls::ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|err| Error::Config(format!("Could not set up TLS: {err}")))?
+        .with_root_certificates(trust::root_store(settings.extra_ca_pem.as_deref())?)
+        .with_no_client_auth();
+    let builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        // hyper's default is 100 header lines; real proxies and CDNs send more, and a response
+        // refused for it would be retried (the SDK takes them). The head stays bounded by
+        // hyper's buffer limit.
+        .http1_max_headers(MAX_RESPONSE_HEADERS);
     let builder = match &settings.proxy {
         ProxySetting::FromEnv => builder,
         ProxySetting::Disabled => builder.no_proxy(),
         ProxySetting::Url(url) => builder.proxy(proxy_from_url(url)?),
     };
-    builder.build().map_err(|err| match settings.extra_ca_pem {
-        // Blocks that look like PEM certificates but hold no usable one fail only here.
-        Some(_) => Error::Config(
-            "Invalid ca: a PEM block could not be read as an X.509 certificate".to_owned(),
-        ),
-        None => Error::Config(format!("Could not set up the HTTP client: {err}")),
-    })
+    builder
+        .build()
+        .map_err(|err| Error::Config(format!("Could not set up the HTTP client: {err}")))
+}
+
+/// Response header lines accepted, at most.
+pub(crate) const MAX_RESPONSE_HEADERS: usize = 1_000;
+
+/// The provider an application installed, else ring (smaller and faster to build than
+/// aws-lc; reqwest is built without a default).
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
 /// The URL is never echoed in the error: it may hold the proxy's password.
