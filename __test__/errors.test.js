@@ -136,26 +136,27 @@ test('a JSON error body without a message puts the whole body in the message', B
   assert.equal(err.message, '400 {"code":"bad_status"}');
 });
 
-test('a 2xx with JSON missing required fields or of the wrong shape is a KernelError', BUDGET, async (t) => {
+test('a 2xx whose JSON is not an object is a KernelError; new, missing or retyped fields come back as sent', BUDGET, async (t) => {
   const emu = await emulator(t);
   const { id } = await createInvocation(emu);
   // JSON null is on a bespoke server below: a null fault body means the default body.
-  const bodies = [
+  const notObjects = [[], 'a string', 5];
+  const mayBeNew = [
     { id: 'x' },
-    [],
-    'a string',
     invocation({ id: 5 }),
     invocation({ status: 'done' }),
     (({ version, ...rest }) => rest)(invocation()),
   ];
-  for (const body of bodies) emu.fault({ method: 'PATCH', status: 200, body });
+  for (const body of [...notObjects, ...mayBeNew]) emu.fault({ method: 'PATCH', status: 200, body });
   const assertReached = sentinel(emu);
   const kernel = emulatorClient(emu);
-  for (const body of bodies) {
+  for (const body of notObjects) {
     const err = await rejection(update(kernel, id));
     assert.ok(err instanceof KernelError, JSON.stringify(body));
     assert.ok(!(err instanceof APIError), `${JSON.stringify(body)}: ${err.name}: ${err.message}`);
+    assert.equal(err.code, 'ERR_KERNEL_DECODE', JSON.stringify(body));
   }
+  for (const body of mayBeNew) assert.deepEqual(await update(kernel, id), body);
   await assertReached(id);
 });
 

@@ -298,11 +298,9 @@ test('malformed events reject with a KernelError that says what was wrong', asyn
     'no-type': [sse({ message: 'hello', timestamp: 't' }), /"event"/],
     'type-not-string': [sse({ event: 5, timestamp: 't' }), /"event"/],
     array: [sse([1, 2]), /"event"|object/],
-    'log-without-message': [sse({ event: 'log', timestamp: 't' }), /log.*message|message.*log/],
-    'state-without-invocation': [sse({ event: 'invocation_state', timestamp: 't' }), /invocation_state.*invocation/],
-    'error-without-error': [sse({ event: 'error', timestamp: 't' }), /error/],
-    'bad-invocation': [sse({ event: 'invocation_state', timestamp: 't', invocation: { id: 'x' } }), /invocation_state/],
   };
+  // Events of a known type with fields missing or new are not malformed: they come through as
+  // sent (robustness.test.js checks that).
   const server = await sseServer((res, stream) => {
     const name = stream.url.split('/')[2];
     res.write(sse(stateEvent('running')));

@@ -148,7 +148,7 @@ class Invocations {
       send: (query, nativeOptions, token) => this.#client.followInvocation(id, query, nativeOptions, token),
       options,
       wrap: (nativeStream, nativeResponse) => {
-        const stream = new Stream(nativeStream, new AbortController(), options?.signal ?? undefined);
+        const stream = Stream.fromNative(nativeStream, new AbortController(), options?.signal ?? undefined);
         return new RawResult(stream, nativeResponse, {
           // withResponse(): the events are the body; the Response carries status and headers.
           response: (head) => new Response(null, { status: head.status, headers: head.headers }),

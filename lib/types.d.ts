@@ -234,8 +234,11 @@ export declare class Stream<Item> implements AsyncIterable<Item> {
   private constructor();
   /** Aborting it closes the stream. */
   controller: AbortController;
+  /** Iterate once; a second iteration throws a `KernelError` (use `tee()`). */
   [Symbol.asyncIterator](): AsyncIterator<Item>;
-  /** The raw bytes of the stream. */
+  /** Two streams with the same events, each read at its own pace. */
+  tee(): [Stream<Item>, Stream<Item>];
+  /** The raw bytes of the stream (for a stream made by `tee()`, its events as JSON lines). */
   toReadableStream(): ReadableStream<Uint8Array>;
 }
 

@@ -1,7 +1,7 @@
 //! The invocation types as JS sees them. Their doc comments become `index.d.ts`.
 
 use kernel_core::Invocation as CoreInvocation;
-use napi::bindgen_prelude::{Either, Null, ToNapiValue};
+use napi::bindgen_prelude::{Null, ToNapiValue};
 use napi::sys;
 use napi_derive::napi;
 
@@ -21,69 +21,39 @@ pub enum InvocationUpdateStatus {
     Failed,
 }
 
-/// An invocation, with every field the server sent (fields newer than this version too).
-#[napi(object, object_from_js = false)]
-pub struct Invocation {
-    /// ID of the invocation.
-    pub id: String,
-    /// Name of the application.
-    #[napi(js_name = "app_name")]
-    pub app_name: String,
-    /// Name of the action invoked.
-    #[napi(js_name = "action_name")]
-    pub action_name: String,
-    /// Payload provided to the invocation. This is a string that can be parsed as JSON.
-    pub payload: Option<String>,
-    /// Output produced by the action, rendered as a JSON string. This could be: string,
-    /// number, boolean, array, object, or null.
-    pub output: Option<String>,
-    /// RFC 3339 Nanoseconds timestamp when the invocation started.
-    #[napi(js_name = "started_at")]
-    pub started_at: String,
-    /// RFC 3339 Nanoseconds timestamp when the invocation finished (null if still running).
-    #[napi(js_name = "finished_at")]
-    pub finished_at: Option<Either<String, Null>>,
-    /// Status of the invocation.
-    pub status: InvocationStatus,
-    /// Status reason.
-    #[napi(js_name = "status_reason")]
-    pub status_reason: Option<String>,
-    /// Version label for the application.
-    pub version: String,
-}
-
-/// A core invocation on its way to JS: the typed fields, then the fields this version does
-/// not know, so that nothing the server sent is dropped.
+/// A core invocation on its way to JS: exactly the fields the server sent (see the core's
+/// `lenient.rs`), set in one napi call.
 pub struct InvocationToJs(pub CoreInvocation);
 
 impl ToNapiValue for InvocationToJs {
     unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
         let core = value.0;
-        let typed = Invocation {
-            id: core.id,
-            app_name: core.app_name,
-            action_name: core.action_name,
-            payload: core.payload,
-            output: core.output,
-            started_at: core.started_at,
-            finished_at: core.finished_at.map(|finished| match finished {
-                Some(time) => Either::A(time),
-                None => Either::B(Null),
-            }),
-            status: match core.status {
-                kernel_core::InvocationStatus::Queued => InvocationStatus::Queued,
-                kernel_core::InvocationStatus::Running => InvocationStatus::Running,
-                kernel_core::InvocationStatus::Succeeded => InvocationStatus::Succeeded,
-                kernel_core::InvocationStatus::Failed => InvocationStatus::Failed,
-            },
-            status_reason: core.status_reason,
-            version: core.version,
-        };
-        let raw = Invocation::to_napi_value(env, typed)?;
-        if !core.extra.is_empty() {
-            crate::json::define_fields(env, raw, &core.extra)?;
+        let texts = [
+            ("id", &core.id),
+            ("app_name", &core.app_name),
+            ("action_name", &core.action_name),
+            ("payload", &core.payload),
+            ("output", &core.output),
+            ("started_at", &core.started_at),
+            ("finished_at", &core.finished_at),
+            ("status_reason", &core.status_reason),
+            ("version", &core.version),
+        ];
+        let mut fields = Vec::with_capacity(texts.len() + 1 + core.extra.len());
+        for (name, text) in texts {
+            if let Some(text) = text {
+                fields.push((name, <&str>::to_napi_value(env, text)?));
+            }
         }
-        Ok(raw)
+        if let Some(status) = &core.status {
+            fields.push(("status", <&str>::to_napi_value(env, status.as_str())?));
+        }
+        // What the core could not type (missing fields are absent, nulls and other types are
+        // here) and the fields this version does not know: JS gets all of it as sent.
+        for (name, field) in &core.extra {
+            fields.push((name.as_str(), crate::json::to_js(env, field)?));
+        }
+        crate::json::object(env, &fields)
     }
 }
 

@@ -66,12 +66,20 @@ impl NativeEventStream {
         })
     }
 
-    /// Closes the connection; a pending `next()` resolves with an abort failure.
+    /// Closes the connection at once; a pending `next()` resolves with an abort failure.
     #[napi(catch_unwind)]
     pub fn close(&self) {
         self.closed.cancel();
         if let Ok(mut stream) = self.stream.try_lock() {
             stream.close();
+            return;
+        }
+        // A read holds the stream. It sees the cancellation and closes when it ends (see
+        // `read`), but it may have checked just before: closing once the lock is free, on the
+        // I/O thread, leaves no window in which the connection outlives `close()`.
+        let stream = self.stream.clone();
+        if let Ok(runtime) = crate::runtime::handle() {
+            runtime.spawn(async move { stream.lock().await.close() });
         }
     }
 }
@@ -85,16 +93,16 @@ async fn read<T>(
     closed: &CancellationToken,
     op: impl for<'a> FnOnce(&'a mut EventStream) -> Read<'a, T>,
 ) -> Result<T, Error> {
+    let mut guard = stream.lock().await;
     if closed.is_cancelled() {
+        guard.close();
         return Err(Error::Aborted);
     }
-    let mut guard = stream.lock().await;
     let result = closed.run_until_cancelled(op(&mut guard)).await;
-    match result {
-        Some(result) => result,
-        None => {
-            guard.close();
-            Err(Error::Aborted)
-        }
+    // A `close()` that came while this read finished with an event still closes the
+    // connection: the next read would only see the cancellation.
+    if closed.is_cancelled() {
+        guard.close();
     }
+    result.unwrap_or(Err(Error::Aborted))
 }

@@ -15,7 +15,9 @@
 
 use napi_derive::napi;
 
-use crate::invocation::{Invocation, InvocationStatus};
+use napi::bindgen_prelude::{Either, Null};
+
+use crate::invocation::InvocationStatus;
 
 /// What `client.invocations.create()` resolves to.
 #[napi(object, object_from_js = false, object_to_js = false)]
@@ -134,4 +136,35 @@ pub struct HeartbeatEvent {
     pub event: String,
     /// Time the heartbeat was sent.
     pub timestamp: String,
+}
+
+/// An invocation, with every field the server sent (fields newer than this version too).
+#[napi(object, object_from_js = false)]
+pub struct Invocation {
+    /// ID of the invocation.
+    pub id: String,
+    /// Name of the application.
+    #[napi(js_name = "app_name")]
+    pub app_name: String,
+    /// Name of the action invoked.
+    #[napi(js_name = "action_name")]
+    pub action_name: String,
+    /// Payload provided to the invocation. This is a string that can be parsed as JSON.
+    pub payload: Option<String>,
+    /// Output produced by the action, rendered as a JSON string. This could be: string,
+    /// number, boolean, array, object, or null.
+    pub output: Option<String>,
+    /// RFC 3339 Nanoseconds timestamp when the invocation started.
+    #[napi(js_name = "started_at")]
+    pub started_at: String,
+    /// RFC 3339 Nanoseconds timestamp when the invocation finished (null if still running).
+    #[napi(js_name = "finished_at")]
+    pub finished_at: Option<Either<String, Null>>,
+    /// Status of the invocation.
+    pub status: InvocationStatus,
+    /// Status reason.
+    #[napi(js_name = "status_reason")]
+    pub status_reason: Option<String>,
+    /// Version label for the application.
+    pub version: String,
 }

@@ -4,67 +4,119 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
+use crate::lenient::Fields;
 use crate::sse::SseEvent;
 use crate::wire::Invocation;
 
+// Every event is decoded as `lenient.rs` says: a documented field that is missing, `null` or
+// of another type is `None`, and (unless missing) in `extra` as sent.
+
 /// A log line from the application.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LogEvent {
-    pub message: String,
-    pub timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// The invocation's state, now or after a change.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InvocationStateEvent {
-    pub invocation: Invocation,
-    pub timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invocation: Option<Invocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// A lower-level detail of an [`ErrorModel`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ErrorDetail {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// An application error.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ErrorModel {
-    pub code: String,
-    pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<ErrorDetail>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inner_error: Option<ErrorDetail>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// An error reported by the application.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ErrorEvent {
-    pub error: ErrorModel,
-    pub timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorModel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// Sent periodically to keep the connection alive.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HeartbeatEvent {
-    pub timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+/// `impl Deserialize` through [`Fields`]: each listed field taken by its typed slot.
+macro_rules! lenient {
+    ($type:ident { $($field:ident: $take:ident),* $(,)? }) => {
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let mut fields = Fields::from_deserializer(deserializer)?;
+                Ok($type {
+                    $($field: fields.$take(stringify!($field)),)*
+                    extra: fields.rest(),
+                })
+            }
+        }
+    };
+}
+
+lenient!(LogEvent {
+    message: string,
+    timestamp: string
+});
+lenient!(InvocationStateEvent {
+    invocation: object,
+    timestamp: string
+});
+lenient!(ErrorDetail {
+    code: string,
+    message: string
+});
+lenient!(ErrorModel {
+    code: string,
+    message: string,
+    details: list,
+    inner_error: object
+});
+lenient!(ErrorEvent {
+    error: object,
+    timestamp: string
+});
+lenient!(HeartbeatEvent { timestamp: string });
 
 /// One event of an invocation's stream, tagged by its `event` field as on the wire.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -123,7 +175,7 @@ mod tests {
         let Some(FollowEvent::Log(log)) = log else {
             panic!("{log:?}")
         };
-        assert_eq!(log.message, "hi");
+        assert_eq!(log.message.as_deref(), Some("hi"));
         assert_eq!(log.extra["level"], "info");
         let beat =
             FollowEvent::decode(&raw(r#"{"event":"sse_heartbeat","timestamp":"t"}"#)).unwrap();
@@ -132,15 +184,43 @@ mod tests {
         let Some(FollowEvent::Error(error)) = error else {
             panic!()
         };
-        assert_eq!(error.error.details.unwrap()[0].code.as_deref(), Some("d"));
+        assert_eq!(
+            error.error.unwrap().details.unwrap()[0].code.as_deref(),
+            Some("d")
+        );
         let value = serde_json::to_value(FollowEvent::Heartbeat(HeartbeatEvent {
-            timestamp: "t".into(),
+            timestamp: Some("t".into()),
             extra: Map::new(),
         }))
         .unwrap();
         assert_eq!(
             value,
             serde_json::json!({"event": "sse_heartbeat", "timestamp": "t"})
+        );
+    }
+
+    #[test]
+    fn new_statuses_and_missing_fields_pass_through_as_sent() {
+        for data in [
+            r#"{"event":"log","message":"hi"}"#,
+            r#"{"event":"log","timestamp":"t","message":{"rich":true}}"#,
+            r#"{"event":"invocation_state","invocation":{"id":"i","status":"paused"},"timestamp":null}"#,
+            r#"{"event":"error","error":"just text","timestamp":"t"}"#,
+        ] {
+            let event = FollowEvent::decode(&raw(data)).unwrap().expect(data);
+            let sent: Value = serde_json::from_str(data).unwrap();
+            assert_eq!(serde_json::to_value(&event).unwrap(), sent, "{data}");
+        }
+        let state = FollowEvent::decode(&raw(
+            r#"{"event":"invocation_state","invocation":{"status":"paused"}}"#,
+        ))
+        .unwrap();
+        let Some(FollowEvent::InvocationState(state)) = state else {
+            panic!("{state:?}")
+        };
+        assert_eq!(
+            state.invocation.unwrap().status,
+            Some(crate::InvocationStatus::Other("paused".into()))
         );
     }
 
@@ -154,8 +234,7 @@ mod tests {
             "not json",
             "[]",
             r#"{"message":"no type"}"#,
-            r#"{"event":"log","timestamp":"t"}"#,
-            r#"{"event":"invocation_state","invocation":{},"timestamp":"t"}"#,
+            r#"{"event":"log","message":"cut short"#,
         ] {
             assert!(
                 matches!(FollowEvent::decode(&raw(broken)), Err(Error::Stream(_))),

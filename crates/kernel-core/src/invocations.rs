@@ -117,7 +117,7 @@ impl Invocations<'_> {
                 spec.query.push((name, value.clone()));
             }
         }
-        if let Some(status) = params.status {
+        if let Some(status) = &params.status {
             spec.query.push(("status", status.as_str().to_owned()));
         }
         if let Some(limit) = params.limit {

@@ -14,10 +14,16 @@
 //!     .update("id", &params, &RequestOptions::default())
 //!     .await?
 //!     .data;
-//! println!("{}", invocation.id);
+//! println!("{:?} is {:?}", invocation.id, invocation.status);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Answers are decoded to last: a status newer than this version is
+//! [`InvocationStatus::Other`], and a documented field the server left out, sent as `null` or
+//! as another JSON type is `None`, with what was sent kept in the value's `extra` map (as are
+//! fields this version does not know). Only a body that is not JSON, or not an object where
+//! one is due, is an [`Error::Decode`].
 
 mod body;
 mod client;
@@ -29,6 +35,7 @@ pub mod events;
 pub mod fuzzing;
 mod headers;
 pub mod invocations;
+mod lenient;
 mod log;
 mod page;
 mod pool;

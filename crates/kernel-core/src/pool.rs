@@ -111,8 +111,8 @@ fn build(settings: &TransportSettings) -> Result<reqwest::Client, Error> {
         .map_err(|err| Error::Config(format!("Could not set up the HTTP client: {err}")))
 }
 
-/// Response header lines accepted, at most.
-pub(crate) const MAX_RESPONSE_HEADERS: usize = 1_000;
+/// Response header lines accepted, at most: 1 000 of the server's own and room for the usual.
+pub(crate) const MAX_RESPONSE_HEADERS: usize = 1_500;
 
 /// The provider an application installed, else ring (smaller and faster to build than
 /// aws-lc; reqwest is built without a default).

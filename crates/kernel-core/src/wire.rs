@@ -8,10 +8,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
+use crate::lenient::Fields;
 
-/// Where an invocation is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// Where an invocation is in its life. A status this version does not know (the API may add
+/// some) is kept as [`InvocationStatus::Other`], spelled as the server sent it, never refused.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum InvocationStatus {
     /// Accepted, not started yet.
     Queued,
@@ -21,16 +22,29 @@ pub enum InvocationStatus {
     Succeeded,
     /// Finished with a failure (or cancelled).
     Failed,
+    /// A status newer than this version.
+    Other(String),
 }
 
 impl InvocationStatus {
     /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             InvocationStatus::Queued => "queued",
             InvocationStatus::Running => "running",
             InvocationStatus::Succeeded => "succeeded",
             InvocationStatus::Failed => "failed",
+            InvocationStatus::Other(status) => status,
+        }
+    }
+
+    fn from_wire(status: String) -> Self {
+        match status.as_str() {
+            "queued" => InvocationStatus::Queued,
+            "running" => InvocationStatus::Running,
+            "succeeded" => InvocationStatus::Succeeded,
+            "failed" => InvocationStatus::Failed,
+            _ => InvocationStatus::Other(status),
         }
     }
 }
@@ -38,6 +52,18 @@ impl InvocationStatus {
 impl fmt::Display for InvocationStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for InvocationStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for InvocationStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(InvocationStatus::from_wire)
     }
 }
 
@@ -76,50 +102,65 @@ pub struct InvocationUpdateParams {
     pub output: Option<String>,
 }
 
-/// An invocation as the API returns it. Fields this version does not know are kept in
-/// `extra`, so nothing the server sent is lost.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// An invocation as the API returns it, decoded as `lenient.rs` says: each documented field is
+/// `None` when the server left it out, sent `null` or sent another JSON type, and then (unless
+/// left out) it is in `extra` as sent, with the fields this version does not know.
+/// Serializing gives back every field the server sent.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Invocation {
     /// ID of the invocation.
-    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Name of the application.
-    pub app_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_name: Option<String>,
     /// Name of the action invoked.
-    pub action_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_name: Option<String>,
     /// Payload provided to the invocation, a JSON string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
     /// Output produced by the action, a JSON string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
     /// RFC 3339 timestamp (nanoseconds) of the start.
-    pub started_at: String,
-    /// RFC 3339 timestamp of the end: `None` when absent, `Some(None)` when the server sent
-    /// `null` (still running).
-    #[serde(
-        default,
-        deserialize_with = "present_or_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub finished_at: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// RFC 3339 timestamp of the end. While the invocation runs the API sends `null`: then
+    /// this is `None` and `extra["finished_at"]` is `null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
     /// Status of the invocation.
-    pub status: InvocationStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<InvocationStatus>,
     /// Why the invocation has its status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
     /// Version label of the application.
-    pub version: String,
-    /// Fields the server sent that this version does not know.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Fields the server sent that this version does not know, or not with the documented type.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-/// Serde folds `null` into the outer `None` of `Option<Option<T>>`; a present field, even
-/// `null`, must become `Some`.
-fn present_or_null<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
+impl<'de> Deserialize<'de> for Invocation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut fields = Fields::from_deserializer(deserializer)?;
+        Ok(Invocation {
+            id: fields.string("id"),
+            app_name: fields.string("app_name"),
+            action_name: fields.string("action_name"),
+            payload: fields.string("payload"),
+            output: fields.string("output"),
+            started_at: fields.string("started_at"),
+            finished_at: fields.string("finished_at"),
+            status: fields.object("status"),
+            status_reason: fields.string("status_reason"),
+            version: fields.string("version"),
+            extra: fields.rest(),
+        })
+    }
 }
 
 impl FromStr for InvocationStatus {
@@ -159,24 +200,41 @@ pub struct InvocationCreateParams {
     pub payload: Option<String>,
 }
 
-/// What `POST /invocations` answers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// What `POST /invocations` answers, decoded as [`Invocation`] is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InvocationCreateResponse {
     /// ID of the invocation.
-    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Name of the action invoked.
-    pub action_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_name: Option<String>,
     /// Status of the invocation.
-    pub status: InvocationStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<InvocationStatus>,
     /// The action's return value, a JSON string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
     /// Status reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
-    /// Fields this version does not know.
+    /// Fields this version does not know, or not with the documented type.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for InvocationCreateResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut fields = Fields::from_deserializer(deserializer)?;
+        Ok(InvocationCreateResponse {
+            id: fields.string("id"),
+            action_name: fields.string("action_name"),
+            status: fields.object("status"),
+            output: fields.string("output"),
+            status_reason: fields.string("status_reason"),
+            extra: fields.rest(),
+        })
+    }
 }
 
 /// Query of `GET /invocations`; unset filters match everything.
@@ -197,27 +255,62 @@ pub struct InvocationListParams {
     pub offset: Option<u64>,
 }
 
-/// A browser session created within an invocation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A browser session created within an invocation, decoded as [`Invocation`] is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Browser {
-    pub cdp_ws_url: String,
-    pub created_at: String,
-    pub headless: bool,
-    pub session_id: String,
-    pub stealth: bool,
-    pub timeout_seconds: f64,
-    pub webdriver_ws_url: String,
-    /// The other, optional fields the API sends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cdp_ws_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headless: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stealth: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webdriver_ws_url: Option<String>,
+    /// The other fields the API sends, and documented ones of another type.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+impl<'de> Deserialize<'de> for Browser {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut fields = Fields::from_deserializer(deserializer)?;
+        Ok(Browser {
+            cdp_ws_url: fields.string("cdp_ws_url"),
+            created_at: fields.string("created_at"),
+            headless: fields.bool("headless"),
+            session_id: fields.string("session_id"),
+            stealth: fields.bool("stealth"),
+            timeout_seconds: fields.number("timeout_seconds"),
+            webdriver_ws_url: fields.string("webdriver_ws_url"),
+            extra: fields.rest(),
+        })
+    }
+}
+
 /// What `GET /invocations/{id}/browsers` answers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InvocationListBrowsersResponse {
-    pub browsers: Vec<Browser>,
+    /// `None` unless `browsers` is a list of objects (then it is in `extra` as sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browsers: Option<Vec<Browser>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for InvocationListBrowsersResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut fields = Fields::from_deserializer(deserializer)?;
+        Ok(InvocationListBrowsersResponse {
+            browsers: fields.list("browsers"),
+            extra: fields.rest(),
+        })
+    }
 }
 
 /// Query of `GET /invocations/{id}/events`.
@@ -247,18 +340,17 @@ mod tests {
     fn finished_at_null_stays_null_and_absent_stays_absent() {
         let absent: Invocation = serde_json::from_value(sample()).unwrap();
         assert_eq!(absent.finished_at, None);
+        assert!(!absent.extra.contains_key("finished_at"));
         let mut with_null = sample();
         with_null["finished_at"] = Value::Null;
-        let null: Invocation = serde_json::from_value(with_null).unwrap();
-        assert_eq!(null.finished_at, Some(None));
-        assert_eq!(
-            serde_json::to_value(&null).unwrap()["finished_at"],
-            Value::Null
-        );
+        let null: Invocation = serde_json::from_value(with_null.clone()).unwrap();
+        assert_eq!(null.finished_at, None);
+        assert_eq!(null.extra["finished_at"], Value::Null);
+        assert_eq!(serde_json::to_value(&null).unwrap(), with_null);
         let mut with_time = sample();
         with_time["finished_at"] = json!("2026-11-28T10:00:01Z");
         let done: Invocation = serde_json::from_value(with_time).unwrap();
-        assert_eq!(done.finished_at, Some(Some("2026-11-28T10:00:01Z".into())));
+        assert_eq!(done.finished_at.as_deref(), Some("2026-11-28T10:00:01Z"));
     }
 
     #[test]
@@ -272,21 +364,23 @@ mod tests {
     }
 
     #[test]
-    fn wrong_shapes_are_errors_not_defaults() {
-        for broken in [
-            json!({"id": "x"}),
-            json!([]),
-            {
-                let mut v = sample();
-                v["status"] = json!("done");
-                v
-            },
-            {
-                let mut v = sample();
-                v["id"] = json!(5);
-                v
-            },
-        ] {
+    fn what_may_be_new_passes_through_and_only_a_non_object_fails() {
+        let mut changed = sample();
+        changed["status"] = json!("cancelled");
+        changed["payload"] = json!({"a": 1});
+        changed["started_at"] = Value::Null;
+        changed.as_object_mut().unwrap().remove("version");
+        let invocation: Invocation = serde_json::from_value(changed.clone()).unwrap();
+        assert_eq!(
+            invocation.status,
+            Some(InvocationStatus::Other("cancelled".into()))
+        );
+        assert_eq!(invocation.payload, None);
+        assert_eq!(invocation.extra["payload"], json!({"a": 1}));
+        assert_eq!(invocation.started_at, None);
+        assert_eq!(invocation.version, None);
+        assert_eq!(serde_json::to_value(&invocation).unwrap(), changed);
+        for broken in [json!([]), json!("text"), json!(5), Value::Null] {
             assert!(serde_json::from_value::<Invocation>(broken).is_err());
         }
     }

@@ -14,6 +14,7 @@
 
 mod faults;
 mod idempotency;
+mod invocation;
 pub mod limits;
 mod routes;
 mod server;

@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq;
 
 use crate::faults::{apply_delay, FaultOptions, FaultSpec, Faults};
 use crate::idempotency::{idempotent, Idempotency};
+use crate::invocation::Invocation;
 use crate::limits::MAX_BODY_BYTES;
 use crate::store::{CreateRequest, ListFilter, Store, UpdateError};
 use crate::{sse, time_format};
@@ -223,7 +224,7 @@ async fn create(State(state): State<Arc<AppState>>, body: Body) -> Result<Respon
 }
 
 /// The invocation `id`, or the 404 the API gives for an unknown one.
-fn existing(state: &AppState, id: &str) -> Result<kernel_core::Invocation, ApiError> {
+fn existing(state: &AppState, id: &str) -> Result<Invocation, ApiError> {
     state.store.get(id).ok_or_else(|| ApiError::not_found(id))
 }
 
@@ -308,7 +309,10 @@ async fn list(
     let status = params
         .get("status")
         .map(|value| {
-            serde_json::from_value::<InvocationStatus>(Value::String(value.clone()))
+            // The four statuses the API documents: the client accepts new ones from a
+            // server, but the emulator is that server and knows only these.
+            value
+                .parse::<InvocationStatus>()
                 .map_err(|_| ApiError::bad_request(format!("unknown status {value:?}")))
         })
         .transpose()?;

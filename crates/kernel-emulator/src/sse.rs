@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use axum::response::sse::{Event, Sse};
 use futures_util::stream::{self, Stream};
-use kernel_core::{Invocation, InvocationStatus};
+use kernel_core::InvocationStatus;
+
+use crate::invocation::Invocation;
 use serde_json::json;
 use tokio::sync::watch;
 use tokio::time::{interval_at, Instant, Interval};

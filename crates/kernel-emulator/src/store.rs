@@ -9,8 +9,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use kernel_core::{Invocation, InvocationStatus, UpdateStatus};
-use serde_json::Map;
+use kernel_core::{InvocationStatus, UpdateStatus};
+
+use crate::invocation::Invocation;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
@@ -69,7 +70,7 @@ pub struct Store {
     inner: Mutex<Inner>,
 }
 
-fn is_terminal(status: InvocationStatus) -> bool {
+fn is_terminal(status: &InvocationStatus) -> bool {
     matches!(
         status,
         InvocationStatus::Succeeded | InvocationStatus::Failed
@@ -110,7 +111,7 @@ impl Store {
             payload: request.payload,
             output: None,
             started_at: time_format::format(started),
-            finished_at: Some(None),
+            finished_at: None,
             status: if request.is_async {
                 InvocationStatus::Queued
             } else {
@@ -118,7 +119,6 @@ impl Store {
             },
             status_reason: None,
             version: request.version,
-            extra: Map::new(),
         };
         let (changes, _) = watch::channel(invocation.clone());
         inner.records.insert(
@@ -160,18 +160,18 @@ impl Store {
             .records
             .get_mut(id)
             .ok_or_else(|| UpdateError::NotFound(id.to_owned()))?;
-        let current = record.invocation.status;
-        if is_terminal(current) {
-            return if current == requested {
+        if is_terminal(&record.invocation.status) {
+            return if record.invocation.status == requested {
                 Ok(record.invocation.clone())
             } else {
+                let current = record.invocation.status.clone();
                 Err(UpdateError::Conflict { current, requested })
             };
         }
         let invocation = &mut record.invocation;
-        invocation.status = requested;
-        invocation.finished_at = Some(Some(time_format::format(time_format::now())));
         invocation.status_reason = Some(format!("Marked {requested} by an update"));
+        invocation.status = requested;
+        invocation.finished_at = Some(time_format::format(time_format::now()));
         if output.is_some() {
             invocation.output = output;
         }
@@ -217,7 +217,7 @@ fn matches(filter: &ListFilter, record: &Record) -> bool {
     equal(&filter.app_name, &invocation.app_name)
         && equal(&filter.action_name, &invocation.action_name)
         && equal(&filter.version, &invocation.version)
-        && filter.status.is_none_or(|s| s == invocation.status)
+        && filter.status.as_ref().is_none_or(|s| *s == invocation.status)
         // Emulated invocations belong to no deployment.
         && filter.deployment_id.is_none()
         && filter.since.is_none_or(|since| record.started >= since)
@@ -247,7 +247,7 @@ mod tests {
         let queued = store.create(request("a", true));
         assert_eq!(running.status, InvocationStatus::Running);
         assert_eq!(queued.status, InvocationStatus::Queued);
-        assert_eq!(running.finished_at, Some(None));
+        assert_eq!(running.finished_at, None);
         assert_eq!(running.id.len(), 24);
         assert!(running
             .id
@@ -263,14 +263,14 @@ mod tests {
             for status in [UpdateStatus::Succeeded, UpdateStatus::Failed] {
                 let id = store.create(request("a", is_async)).id;
                 let done = store.update(&id, status, Some("1".into())).unwrap();
-                assert!(is_terminal(done.status));
+                assert!(is_terminal(&done.status));
                 assert_eq!(done.output.as_deref(), Some("1"));
-                let finished = done.finished_at.clone().unwrap().unwrap();
+                let finished = done.finished_at.clone().unwrap();
                 assert!(done.status_reason.is_some());
                 // Same status again: idempotent, finished_at unchanged.
                 let again = store.update(&id, status, Some("2".into())).unwrap();
                 assert_eq!(again, done);
-                assert_eq!(again.finished_at.unwrap().unwrap(), finished);
+                assert_eq!(again.finished_at.unwrap(), finished);
                 // The other terminal status: conflict.
                 let other = match status {
                     UpdateStatus::Succeeded => UpdateStatus::Failed,

@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
         .map(|v| v.to_str().ok().and_then(|t| t.trim().parse::<u64>().ok()));
     match page_headers(response.status, &response.headers) {
         Ok((more, next)) => {
-            assert!(!(more == Some(true) && next.is_none()), "truncation accepted");
+            assert!(
+                !(more == Some(true) && next.is_none()),
+                "truncation accepted"
+            );
             match has_more {
                 None => assert_eq!(more, None),
                 Some(b"true") => assert_eq!(more, Some(true)),
