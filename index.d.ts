@@ -59,7 +59,7 @@ export declare class NativeEventStream {
   next(): Promise<LogEvent | InvocationStateEvent | ErrorEvent | HeartbeatEvent | null | NativeFailure>
   /** The next bytes exactly as received, `null` at the end, or a failure. */
   nextRaw(): Promise<Buffer | null | NativeFailure>
-  /** Closes the connection; a pending `next()` resolves with an abort failure. */
+  /** Closes the connection at once; a pending `next()` resolves with an abort failure. */
   close(): void
 }
 
