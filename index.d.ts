@@ -22,7 +22,7 @@ export declare class NativeClient {
   /** `PATCH /invocations/{id}`. */
   updateInvocation(id: string, params: InvocationUpdateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[Invocation, NativeResponse] | NativeFailure>
   /** `GET /invocations`: one page. */
-  listInvocations(params: InvocationListParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null; next_page_offset: number | null }, NativeResponse] | NativeFailure>
+  listInvocations(params: InvocationListParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null; next_page_offset: number | null; next_page_error: NativeFailure | null }, NativeResponse] | NativeFailure>
   /** `GET /invocations/{id}/events`: resolves once the stream is open. */
   followInvocation(id: string, params: InvocationFollowParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[NativeEventStream, NativeResponse] | NativeFailure>
   /** `GET /invocations/{id}/browsers`. */

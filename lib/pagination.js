@@ -3,16 +3,18 @@
 // has-more false; `for await` walks every item, fetching the next page only when needed.
 // Which page comes next is the core's rule (`Page::next_page_offset`), not this module's.
 
-const { KernelError } = require('./errors');
+const { KernelError, errorFromFailure } = require('./errors');
 const { APIPromise } = require('./api-promise');
 
 class OffsetPagination {
   #fetchPage;
   #nextPageOffset;
+  #nextPageError;
 
   /**
-   * @param {{ items: unknown[], has_more: boolean | null, next_offset: number | null, next_page_offset: number | null }} page
-   *   `next_page_offset` is the core's answer to "which page next?" (`Page::next_page_offset`)
+   * @param {{ items: unknown[], has_more: boolean | null, next_offset: number | null, next_page_offset: number | null, next_page_error: object | null }} page
+   *   `next_page_offset` is the core's answer to "which page next?", `next_page_error` its
+   *   NativeFailure when the server's next offset would not advance (`Page::next_page_offset`)
    * @param {(offset: number) => PagePromise} fetchPage asks for the page at an offset
    */
   constructor(page, fetchPage) {
@@ -20,6 +22,7 @@ class OffsetPagination {
     this.has_more = page.has_more;
     this.next_offset = page.next_offset;
     this.#nextPageOffset = page.next_page_offset;
+    this.#nextPageError = page.next_page_error;
     this.#fetchPage = fetchPage;
   }
 
@@ -27,11 +30,13 @@ class OffsetPagination {
     return this.items;
   }
 
+  /** True also when the server's next offset would not advance: `getNextPage()` says why. */
   hasNextPage() {
-    return this.#nextPageOffset !== null;
+    return this.#nextPageOffset !== null || this.#nextPageError !== null;
   }
 
   getNextPage() {
+    if (this.#nextPageError !== null) return Promise.reject(errorFromFailure(this.#nextPageError));
     if (!this.hasNextPage()) {
       return Promise.reject(
         new KernelError('No next page expected; please check `.hasNextPage()` before calling `.getNextPage()`.'),

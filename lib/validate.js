@@ -60,9 +60,18 @@ function checkOptionalString(field, value) {
   }
 }
 
-/** A string; whether it is a usable id (not empty, not `.`) the core decides. */
+// A UTF-16 half with no other half: the binding would turn it into U+FFFD, a different id.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * A well-formed string; whether it is a usable id (not empty, not `.`, not too long) the core
+ * decides. Well-formedness is a property of JS strings, which the core never sees.
+ */
 function checkId(id) {
   if (typeof id !== 'string') throw invalid('id', 'a non-empty string', id);
+  if (LONE_SURROGATE.test(id)) {
+    throw invalidInput('id', 'it holds a lone UTF-16 surrogate, which no URL can carry (it would become U+FFFD, another id)');
+  }
   return id;
 }
 

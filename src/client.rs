@@ -173,7 +173,7 @@ impl NativeClient {
     /// `GET /invocations`: one page.
     #[napi(
         catch_unwind,
-        ts_return_type = "Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null; next_page_offset: number | null }, NativeResponse] | NativeFailure>"
+        ts_return_type = "Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null; next_page_offset: number | null; next_page_error: NativeFailure | null }, NativeResponse] | NativeFailure>"
     )]
     pub fn list_invocations<'env>(
         &self,

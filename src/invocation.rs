@@ -2,6 +2,8 @@
 
 use kernel_core::Invocation as CoreInvocation;
 use napi::bindgen_prelude::{Null, ToNapiValue};
+
+use crate::failure::NativeFailure;
 use napi::sys;
 use napi_derive::napi;
 
@@ -63,9 +65,20 @@ pub struct PageToJs(pub kernel_core::Page<CoreInvocation>);
 impl ToNapiValue for PageToJs {
     unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
         let page = value.0;
-        let next_page_offset = match page.next_page_offset() {
-            Some(offset) => f64::to_napi_value(env, offset as f64)?,
-            None => Null::to_napi_value(env, Null)?,
+        // The walk's next step, or why there is none to take (see `Page::next_page_offset`).
+        let (next_page_offset, next_page_error) = match page.next_page_offset() {
+            Ok(Some(offset)) => (
+                f64::to_napi_value(env, offset as f64)?,
+                Null::to_napi_value(env, Null)?,
+            ),
+            Ok(None) => (
+                Null::to_napi_value(env, Null)?,
+                Null::to_napi_value(env, Null)?,
+            ),
+            Err(error) => (
+                Null::to_napi_value(env, Null)?,
+                NativeFailure::to_napi_value(env, NativeFailure::from(error))?,
+            ),
         };
         let items = crate::json::array(
             env,
@@ -88,6 +101,7 @@ impl ToNapiValue for PageToJs {
                 ("has_more", has_more),
                 ("next_offset", next_offset),
                 ("next_page_offset", next_page_offset),
+                ("next_page_error", next_page_error),
             ],
         )
     }

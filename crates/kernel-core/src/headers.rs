@@ -1,7 +1,9 @@
 //! Headers a caller gives, checked before anything is sent, and headers shown in debug logs,
 //! with credentials hidden.
 
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use http::header::{
+    HeaderName, HeaderValue, AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE,
+};
 use http::HeaderMap;
 
 use crate::error::Error;
@@ -50,13 +52,17 @@ pub(crate) fn apply_headers(
     Ok(())
 }
 
+/// Headers whose values are credentials: the API key, session cookies, proxy passwords.
+const CREDENTIALS: [HeaderName; 4] = [AUTHORIZATION, COOKIE, SET_COOKIE, PROXY_AUTHORIZATION];
+
 /// Header names and values for a debug log, with credentials hidden.
 pub(crate) fn redacted(headers: &HeaderMap) -> String {
     let shown: Vec<String> = headers
         .iter()
         .map(|(name, value)| {
-            let secret =
-                name == AUTHORIZATION || value.is_sensitive() || name.as_str().contains("api-key");
+            let secret = value.is_sensitive()
+                || CREDENTIALS.contains(name)
+                || name.as_str().contains("api-key");
             let value = if secret {
                 "***"
             } else {
@@ -66,4 +72,33 @@ pub(crate) fn redacted(headers: &HeaderMap) -> String {
         })
         .collect();
     shown.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_hidden_from_logs() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("authorization", "Bearer k1"),
+            ("cookie", "session=k2"),
+            ("set-cookie", "a=k3"),
+            ("proxy-authorization", "Basic k4"),
+            ("x-api-key", "k5"),
+            ("x-trace", "shown"),
+        ] {
+            let (name, value) = parse_header("headers", name, value).unwrap();
+            headers.insert(name, value);
+        }
+        let shown = redacted(&headers);
+        for secret in ["k1", "k2", "k3", "k4", "k5"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("cookie: ***") && shown.contains("x-trace: shown"),
+            "{shown}"
+        );
+    }
 }

@@ -131,11 +131,14 @@ impl Invocations<'_> {
         }
         let response = self.transport.execute(spec, options).await?;
         let (has_more, next_offset) = page_headers(response.status, &response.headers)?;
+        let status = response.status.as_u16();
         let items = response.json("a list of invocations")?;
         Ok(items.map(|items| Page {
             items,
             has_more,
             next_offset,
+            offset: params.offset.unwrap_or(0),
+            status,
         }))
     }
 

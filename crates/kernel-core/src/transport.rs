@@ -18,6 +18,7 @@ use crate::log::{new_log_id, LogLevel, Observer};
 use crate::request::{RequestOptions, RequestSpec};
 use crate::response::{RawResponse, Response};
 use crate::retry::{retry_delay, should_retry};
+use crate::url_path::MAX_URL_BYTES;
 
 /// Everything a call needs from its client, resolved once when the client is built.
 pub(crate) struct Transport {
@@ -80,6 +81,38 @@ struct Call<'a> {
 /// After an attempt: stop with the call's result, or wait this long and try again.
 type Next = ControlFlow<Result<Attempt, Error>, Duration>;
 
+/// An attempt that failed, and whether the server had answered (with a head that could not be
+/// parsed): then it may have applied the request, and only a request it is safe to repeat is
+/// retried.
+struct Failed {
+    error: Error,
+    answered: bool,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Self {
+        Failed {
+            error,
+            answered: false,
+        }
+    }
+}
+
+impl Failed {
+    fn from_transport(err: reqwest::Error) -> Self {
+        let answered =
+            std::iter::successors(Some(&err as &(dyn std::error::Error + 'static)), |err| {
+                err.source()
+            })
+            .filter_map(|err| err.downcast_ref::<hyper::Error>())
+            .any(hyper::Error::is_parse);
+        Failed {
+            error: Error::from_transport(err),
+            answered,
+        }
+    }
+}
+
 /// One call's log context; a no-op without an observer.
 struct CallLog<'a> {
     observer: Option<&'a Observer>,
@@ -109,6 +142,15 @@ impl<'a> CallLog<'a> {
 impl Call<'_> {
     fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {
         self.log.emit(&self.url, level, message);
+    }
+
+    /// Whether sending this request twice does what sending it once does: a read or a delete,
+    /// or a change that carries an idempotency key.
+    fn safe_to_repeat(&self) -> bool {
+        matches!(
+            self.spec.method,
+            Method::GET | Method::HEAD | Method::DELETE
+        ) || self.headers.contains_key("idempotency-key")
     }
 }
 
@@ -161,7 +203,7 @@ impl Transport {
         let key = self.idempotency_key(spec, options);
         let call = Call {
             spec,
-            url: self.url(spec),
+            url: self.url(spec)?,
             headers: self.request_headers(spec, key.as_deref(), &options.headers)?,
             timeout: self.effective_timeout(options)?,
             max_retries: options.max_retries.unwrap_or(self.max_retries),
@@ -193,7 +235,9 @@ impl Transport {
     /// The base URL with `spec`'s path appended to its own. Only the path is parsed here: the
     /// base (scheme, host with its IDNA processing, port) was parsed once, with the client;
     /// parsing the whole URL per call was 15 % of the I/O thread at 64 calls in flight.
-    fn url(&self, spec: &RequestSpec) -> reqwest::Url {
+    /// A URL longer than a request can carry (a long base URL, or long query values) is refused
+    /// here, before sending: reqwest would fail it as a connection error, and retry it.
+    fn url(&self, spec: &RequestSpec) -> Result<reqwest::Url, Error> {
         let mut url = self.base.clone();
         let path = format!("{}{}", url.path(), spec.path);
         url.set_path(&path);
@@ -204,7 +248,14 @@ impl Transport {
                     .map(|(name, value)| (*name, value.as_str())),
             );
         }
-        url
+        let length = url.as_str().len();
+        if length > MAX_URL_BYTES {
+            return Err(Error::invalid(
+                "params",
+                format!("they make the request URL {length} bytes long, over the {MAX_URL_BYTES}-byte limit"),
+            ));
+        }
+        Ok(url)
     }
 
     /// Attempts until one succeeds, fails for good, or the retries run out.
@@ -224,7 +275,7 @@ impl Transport {
                 self.send_once(call.spec, call.url.clone(), call.headers.clone(), call.mode);
             let outcome = tokio::time::timeout(call.timeout, attempt)
                 .await
-                .unwrap_or(Err(Error::Timeout));
+                .unwrap_or(Err(Failed::from(Error::Timeout)));
             match next_step(call, outcome, retries_done, started) {
                 ControlFlow::Break(result) => return result,
                 ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,
@@ -241,7 +292,7 @@ impl Transport {
         url: reqwest::Url,
         headers: HeaderMap,
         mode: BodyMode,
-    ) -> Result<Attempt, Error> {
+    ) -> Result<Attempt, Failed> {
         let mut request = reqwest::Request::new(spec.method.clone(), url);
         *request.headers_mut() = headers;
         if let Some(body) = &spec.body {
@@ -251,7 +302,7 @@ impl Transport {
             .http
             .execute(request)
             .await
-            .map_err(Error::from_transport)?;
+            .map_err(Failed::from_transport)?;
         let status = response.status();
         let headers = detached(std::mem::take(response.headers_mut()));
         if mode == BodyMode::Streamed && status.is_success() {
@@ -314,7 +365,7 @@ impl Transport {
 /// status the policy retries, or a retryable transport failure, waits and tries again.
 fn next_step(
     call: &Call<'_>,
-    outcome: Result<Attempt, Error>,
+    outcome: Result<Attempt, Failed>,
     retries_done: u32,
     started: Instant,
 ) -> Next {
@@ -331,7 +382,13 @@ fn next_step(
             ControlFlow::Break(Ok(attempt))
         }
         Ok(attempt) => error_status(call, attempt.into_head(), retries_done, remaining),
-        Err(err) if remaining > 0 && err.is_retryable_transport() => {
+        Err(Failed { error, answered }) if answered && !call.safe_to_repeat() => {
+            call.log(LogLevel::Info, || {
+                format!("{error} - not retried: the server answered, and repeating this request could apply it twice")
+            });
+            ControlFlow::Break(Err(error))
+        }
+        Err(Failed { error: err, .. }) if remaining > 0 && err.is_retryable_transport() => {
             let delay = retry_delay(None, retries_done);
             call.log(LogLevel::Info, || {
                 format!(
@@ -341,7 +398,7 @@ fn next_step(
             });
             ControlFlow::Continue(delay)
         }
-        Err(err) => {
+        Err(Failed { error: err, .. }) => {
             call.log(LogLevel::Info, || format!("failed: {err}"));
             ControlFlow::Break(Err(err))
         }

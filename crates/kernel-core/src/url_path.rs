@@ -51,12 +51,42 @@ pub(crate) fn encode_segment(field: &'static str, value: &str) -> Result<String,
             format!("{value:?} is not a valid id"),
         ));
     }
-    Ok(utf8_percent_encode(value, SEGMENT).to_string())
+    let encoded = utf8_percent_encode(value, SEGMENT).to_string();
+    if encoded.len() > MAX_SEGMENT_BYTES {
+        // The value itself stays out of the message: it is long, and it may be anything.
+        return Err(Error::invalid(
+            field,
+            format!(
+                "it is {} characters long ({} bytes in the URL), over the {MAX_SEGMENT_BYTES}-byte limit of one path segment",
+                value.chars().count(),
+                encoded.len()
+            ),
+        ));
+    }
+    Ok(encoded)
 }
+
+/// The longest path segment (an id, percent-encoded) sent. Real ids are 24 characters; a URL
+/// of over 64 KiB is not one a request can carry, and most servers refuse far less.
+pub(crate) const MAX_SEGMENT_BYTES: usize = 8 * 1024;
+
+/// The longest URL a request can carry (the `http` crate's limit for a URI).
+pub(crate) const MAX_URL_BYTES: usize = 65_534;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overlong_segment_is_refused_naming_its_length_not_its_value() {
+        let id = "a".repeat(70_000);
+        let err = encode_segment("id", &id).unwrap_err().to_string();
+        assert!(
+            err.contains("70000") && !err.contains(&"a".repeat(100)),
+            "{err}"
+        );
+        assert!(encode_segment("id", &"b".repeat(MAX_SEGMENT_BYTES)).is_ok());
+    }
 
     #[test]
     fn base_url_keeps_its_prefix_with_one_trailing_slash() {
