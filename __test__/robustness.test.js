@@ -183,23 +183,28 @@ test('A(b): stream.controller.abort() ends the loop quietly and closes the conne
   });
 });
 
+/** Reads heartbeats and leaves the loop with `break` after the third; returns how many it saw. */
+async function readThreeThenBreak(stream, i) {
+  let seen = 0;
+  await within(
+    5000,
+    (async () => {
+      for await (const event of stream) {
+        assert.equal(event.event, 'sse_heartbeat');
+        if (++seen === 3) break;
+      }
+    })(),
+    `stream ${i}: the loop with break`,
+  );
+  return seen;
+}
+
 test('A(c): break after 3 events closes the connection', STREAM_BUDGET, async () => {
   await using(endlessStreamServer(), async (server) => {
     const client = kernelFor(server.url);
     await sequentialThenConcurrent(async (i) => {
       const stream = await client.invocations.follow('inv', {});
-      let seen = 0;
-      await within(
-        5000,
-        (async () => {
-          for await (const event of stream) {
-            assert.equal(event.event, 'sse_heartbeat');
-            if (++seen === 3) break;
-          }
-        })(),
-        `stream ${i}: the loop with break`,
-      );
-      assert.equal(seen, 3);
+      assert.equal(await readThreeThenBreak(stream, i), 3);
     });
     await assertAllSocketsClosed(server, 'ended by break');
   });
@@ -213,17 +218,7 @@ test('A(d): one shared signal, streams ended by break: no listener left on it, e
     setMaxListeners(CONCURRENT * 4, shared.signal);
     await sequentialThenConcurrent(async (i) => {
       const stream = await client.invocations.follow('inv', {}, { signal: shared.signal });
-      let seen = 0;
-      await within(
-        5000,
-        (async () => {
-          for await (const event of stream) {
-            assert.equal(event.event, 'sse_heartbeat');
-            if (++seen === 3) break;
-          }
-        })(),
-        `stream ${i}: the loop with break`,
-      );
+      await readThreeThenBreak(stream, i);
     });
     const left = getEventListeners(shared.signal, 'abort').length;
     assert.equal(left, 0, `${left} abort listener(s) left on the shared signal after every stream ended`);

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::lenient::Fields;
+use crate::lenient::lenient;
 use crate::sse::SseEvent;
 use crate::wire::Invocation;
 
@@ -77,21 +77,6 @@ pub struct HeartbeatEvent {
     pub timestamp: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
-}
-
-/// `impl Deserialize` through [`Fields`]: each listed field taken by its typed slot.
-macro_rules! lenient {
-    ($type:ident { $($field:ident: $take:ident),* $(,)? }) => {
-        impl<'de> Deserialize<'de> for $type {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let mut fields = Fields::from_deserializer(deserializer)?;
-                Ok($type {
-                    $($field: fields.$take(stringify!($field)),)*
-                    extra: fields.rest(),
-                })
-            }
-        }
-    };
 }
 
 lenient!(LogEvent {

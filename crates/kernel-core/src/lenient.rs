@@ -60,3 +60,20 @@ impl Fields {
         self.0
     }
 }
+
+/// `impl Deserialize` through [`Fields`]: each listed field taken by its typed slot.
+macro_rules! lenient {
+    ($type:ident { $($field:ident: $take:ident),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let mut fields = $crate::lenient::Fields::from_deserializer(deserializer)?;
+                Ok($type {
+                    $($field: fields.$take(stringify!($field)),)*
+                    extra: fields.rest(),
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use lenient;

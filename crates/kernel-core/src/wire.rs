@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::lenient::Fields;
+use crate::lenient::lenient;
 
 /// Where an invocation is in its life. A status this version does not know (the API may add
 /// some) is kept as [`InvocationStatus::Other`], spelled as the server sent it, never refused.
@@ -144,25 +144,6 @@ pub struct Invocation {
     pub extra: Map<String, Value>,
 }
 
-impl<'de> Deserialize<'de> for Invocation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = Fields::from_deserializer(deserializer)?;
-        Ok(Invocation {
-            id: fields.string("id"),
-            app_name: fields.string("app_name"),
-            action_name: fields.string("action_name"),
-            payload: fields.string("payload"),
-            output: fields.string("output"),
-            started_at: fields.string("started_at"),
-            finished_at: fields.string("finished_at"),
-            status: fields.object("status"),
-            status_reason: fields.string("status_reason"),
-            version: fields.string("version"),
-            extra: fields.rest(),
-        })
-    }
-}
-
 impl FromStr for InvocationStatus {
     type Err = Error;
 
@@ -223,20 +204,6 @@ pub struct InvocationCreateResponse {
     pub extra: Map<String, Value>,
 }
 
-impl<'de> Deserialize<'de> for InvocationCreateResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = Fields::from_deserializer(deserializer)?;
-        Ok(InvocationCreateResponse {
-            id: fields.string("id"),
-            action_name: fields.string("action_name"),
-            status: fields.object("status"),
-            output: fields.string("output"),
-            status_reason: fields.string("status_reason"),
-            extra: fields.rest(),
-        })
-    }
-}
-
 /// Query of `GET /invocations`; unset filters match everything.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InvocationListParams {
@@ -277,22 +244,6 @@ pub struct Browser {
     pub extra: Map<String, Value>,
 }
 
-impl<'de> Deserialize<'de> for Browser {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = Fields::from_deserializer(deserializer)?;
-        Ok(Browser {
-            cdp_ws_url: fields.string("cdp_ws_url"),
-            created_at: fields.string("created_at"),
-            headless: fields.bool("headless"),
-            session_id: fields.string("session_id"),
-            stealth: fields.bool("stealth"),
-            timeout_seconds: fields.number("timeout_seconds"),
-            webdriver_ws_url: fields.string("webdriver_ws_url"),
-            extra: fields.rest(),
-        })
-    }
-}
-
 /// What `GET /invocations/{id}/browsers` answers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InvocationListBrowsersResponse {
@@ -303,15 +254,35 @@ pub struct InvocationListBrowsersResponse {
     pub extra: Map<String, Value>,
 }
 
-impl<'de> Deserialize<'de> for InvocationListBrowsersResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = Fields::from_deserializer(deserializer)?;
-        Ok(InvocationListBrowsersResponse {
-            browsers: fields.list("browsers"),
-            extra: fields.rest(),
-        })
-    }
-}
+lenient!(Invocation {
+    id: string,
+    app_name: string,
+    action_name: string,
+    payload: string,
+    output: string,
+    started_at: string,
+    finished_at: string,
+    status: object,
+    status_reason: string,
+    version: string,
+});
+lenient!(InvocationCreateResponse {
+    id: string,
+    action_name: string,
+    status: object,
+    output: string,
+    status_reason: string,
+});
+lenient!(Browser {
+    cdp_ws_url: string,
+    created_at: string,
+    headless: bool,
+    session_id: string,
+    stealth: bool,
+    timeout_seconds: number,
+    webdriver_ws_url: string,
+});
+lenient!(InvocationListBrowsersResponse { browsers: list });
 
 /// Query of `GET /invocations/{id}/events`.
 #[derive(Clone, Debug, Default, PartialEq)]
