@@ -5,9 +5,11 @@
 //! `kernel_core_fuzz::parse_response`.
 //!
 //! Properties: no panic in decoding, `Display`, `Debug` or `request_id`; the status is the
-//! one sent (500 when it is not a valid status); `body` is the body's JSON when it is JSON and
-//! `text` its trimmed text otherwise; the message is `"<status> <server message>"` and uses
-//! the body's `message` string when there is one; `Display` of `Error::Api` is the message;
+//! one sent (500 when it is not a valid status); `body` is the body's JSON when it is JSON, and
+//! `text` its trimmed text when it is not JSON or is JSON that JavaScript takes as false (`0`,
+//! `null`, `false`, `""`), as `@onkernel/sdk` hands them to `APIError`; the message is
+//! `"<status> <server message>"` and uses the body's `message` when it is a non-empty string;
+//! `Display` of `Error::Api` is the message;
 //! `request_id` is the first `x-request-id` when it is text.
 
 #![no_main]
@@ -41,8 +43,8 @@ fuzz_target!(|data: &[u8]| {
     let json: Option<Value> = serde_json::from_slice(response.body).ok();
     assert_eq!(err.body, json);
     match &err.body {
-        Some(_) => assert_eq!(err.text, None),
-        None => {
+        Some(body) if truthy(body) => assert_eq!(err.text, None),
+        _ => {
             let text = String::from_utf8_lossy(response.body);
             let text = text.trim();
             assert_eq!(err.text.as_deref(), (!text.is_empty()).then_some(text));
@@ -56,7 +58,9 @@ fuzz_target!(|data: &[u8]| {
         err.message
     );
     if let Some(Value::String(message)) = err.body.as_ref().and_then(|body| body.get("message")) {
-        assert_eq!(err.message, format!("{code} {message}"));
+        if !message.is_empty() {
+            assert_eq!(err.message, format!("{code} {message}"));
+        }
     }
     if err.body.is_none() && err.text.is_none() {
         assert_eq!(err.message, format!("{code} status code (no body)"));
@@ -69,3 +73,14 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(error.to_string(), message);
     let _ = format!("{error:?}");
 });
+
+/// JavaScript's truthiness of a JSON value: what the SDK's `APIError.makeMessage` tests.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(flag) => *flag,
+        Value::Number(number) => number.as_f64() != Some(0.0),
+        Value::String(text) => !text.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
