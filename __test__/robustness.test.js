@@ -243,6 +243,20 @@ test('B: 100 streams read to their end leave no listener on the shared signal', 
   });
 });
 
+test('B: streams ended by stream.controller.abort() before any loop leave no listener on the shared signal', STREAM_BUDGET, async () => {
+  await using(endlessStreamServer(), async (server) => {
+    const client = kernelFor(server.url);
+    const shared = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      const stream = await client.invocations.follow('inv', {}, { signal: shared.signal });
+      stream.controller.abort();
+    }
+    const left = getEventListeners(shared.signal, 'abort').length;
+    assert.equal(left, 0, `${left} abort listener(s) left on the shared signal by streams never iterated`);
+    await assertAllSocketsClosed(server, 'aborted before iterating');
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // C. Forward-compatible answers: values and shapes this version does not know come back as sent
 

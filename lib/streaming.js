@@ -39,6 +39,8 @@ class Stream {
     const closeByController = () => {
       closedByController = true;
       native.close();
+      // The stream has ended even if no loop ever started (whose `finally` would do this).
+      stopListening();
     };
     const closeBySignal = () => native.close();
     controller.signal.addEventListener('abort', closeByController, { once: true });
