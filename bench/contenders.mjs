@@ -2,6 +2,8 @@
 // benchmark server and wait for the parsed answer. `load` is timed as the import.
 
 import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const ID = 'rr33xuugxj9h0bkf1rdt2bet';
 const PARAMS = { status: 'succeeded', output: '{"ok":true}' };
@@ -23,6 +25,22 @@ export const contenders = {
       return () => client.invocations.update(ID, PARAMS);
     },
     construct: (module, baseURL) => new module.default({ apiKey: KEY, baseURL }),
+  },
+  // The floor of our design (crates/kernel-bench-hop, never shipped): hyper on the same kind of
+  // I/O thread, one threadsafe function settling the promises, JSON.stringify and JSON.parse in
+  // JS. What kernel-native spends above it is its own stack.
+  'hyper + hop': {
+    load: () => {
+      const addon = { exports: {} };
+      const library = path.resolve(fileURLToPath(import.meta.url), '../../target/release/libkernel_bench_hop.so');
+      process.dlopen(addon, library);
+      return addon.exports;
+    },
+    make: (module, baseURL) => {
+      const client = new module.HopClient(baseURL, KEY);
+      return () => client.update(ID, JSON.stringify(PARAMS)).then(JSON.parse);
+    },
+    construct: (module, baseURL) => new module.HopClient(baseURL, KEY),
   },
   'node:http': {
     load: () => import('node:http'),

@@ -1,5 +1,6 @@
-// npm run bench: kernel-native against @onkernel/sdk, a raw node:http client and the pure-Rust
-// floor, on one minimal local server, interleaved round by round; then cold starts over HTTPS
+// npm run bench: kernel-native against @onkernel/sdk, a raw node:http client, the floor of our
+// design (hyper behind the same thread hop, crates/kernel-bench-hop) and the pure-Rust floor, on
+// one minimal local server, interleaved round by round; then cold starts over HTTPS
 // (bench/cold-start.mjs); medians, ratios, JSON, SVG.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,7 +22,7 @@ const settings = {
   concurrency: [1, 64, 256],
   millis: Number(args.get('millis') ?? 1500),
 };
-const JS_CONTENDERS = ['kernel-native', '@onkernel/sdk', 'node:http'];
+const JS_CONTENDERS = ['kernel-native', '@onkernel/sdk', 'node:http', 'hyper + hop'];
 
 function run(command, commandArgs) {
   const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
@@ -88,10 +89,10 @@ const median = (values) => {
 
 // Build what is measured: the addon (release) and the server and floor binaries.
 run(process.execPath, [path.join(root, 'scripts/ensure-built.js')]);
-run('cargo', ['build', '--release', '--quiet', '-p', 'kernel-bench']);
+run('cargo', ['build', '--release', '--quiet', '-p', 'kernel-bench', '-p', 'kernel-bench-hop']);
 
 const server = await startServer();
-const runs = { 'kernel-native': [], '@onkernel/sdk': [], 'node:http': [], 'rust floor': [] };
+const runs = Object.fromEntries([...JS_CONTENDERS, 'rust floor'].map((name) => [name, []]));
 try {
   for (let round = 1; round <= rounds; round++) {
     for (const name of JS_CONTENDERS) {
@@ -116,6 +117,7 @@ for (const [name, results] of Object.entries(runs)) {
     constructUs: median(results.map((r) => r.constructUs)),
     p50Us: median(results.map((r) => r.p50Us)),
     p99Us: median(results.map((r) => r.p99Us)),
+    cpuUs: median(results.map((r) => r.cpuUs)),
     rssMiB: median(results.map((r) => r.rssMiB)),
     exitMs: median(results.map((r) => r.exitMs)),
     rates: Object.fromEntries(settings.concurrency.map((n) => [n, median(results.map((r) => r.rates[n]))])),
@@ -132,13 +134,14 @@ const rows = [
   ['new client (us)', (s) => s.constructUs, 2],
   ['sequential p50 (us)', (s) => s.p50Us],
   ['sequential p99 (us)', (s) => s.p99Us],
+  ['CPU per sequential call (us)', (s) => s.cpuUs],
   ...settings.concurrency.map((n) => [`calls/s at ${n} in flight`, (s) => s.rates[n], 0]),
   ['RSS after (MiB)', (s) => s.rssMiB],
   ['exit after last await (ms)', (s) => s.exitMs],
 ];
 const native = summary['kernel-native'];
 const ratio = (a, b) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`);
-const header = ['metric', ...names, 'vs sdk', 'vs node:http', 'vs rust'];
+const header = ['metric', ...names, 'vs sdk', 'vs node:http', 'vs hop floor', 'vs rust'];
 const lines = [header];
 for (const [label, pick, digits] of rows) {
   lines.push([
@@ -146,6 +149,7 @@ for (const [label, pick, digits] of rows) {
     ...names.map((name) => fmt(pick(summary[name]), digits)),
     ratio(pick(native), pick(summary['@onkernel/sdk'])),
     ratio(pick(native), pick(summary['node:http'])),
+    ratio(pick(native), pick(summary['hyper + hop'])),
     ratio(pick(native), pick(summary['rust floor'])),
   ]);
 }
@@ -157,7 +161,13 @@ table.splice(1, 0, `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
 const sdk = summary['@onkernel/sdk'];
 const raw = summary['node:http'];
 const rust = summary['rust floor'];
+const hop = summary['hyper + hop'];
 const targets = [
+  // Issue 14: within reach of the floor of our own design, in the same run.
+  ['sequential p50 <= 1.15x hop floor', native.p50Us <= 1.15 * hop.p50Us],
+  ['CPU per sequential call <= 1.3x hop floor', native.cpuUs <= 1.3 * hop.cpuUs],
+  ...[64, 256].map((n) => [`${n} in flight >= 0.8x hop floor`, native.rates[n] >= 0.8 * hop.rates[n]]),
+  ['RSS <= 1.05x node:http', native.rssMiB <= 1.05 * raw.rssMiB],
   ['sequential p50 <= 0.2x sdk', native.p50Us <= 0.2 * sdk.p50Us],
   ['sequential p50 <= 0.8x node:http', native.p50Us <= 0.8 * raw.p50Us],
   ['sequential p50 <= 1.25x rust floor', native.p50Us <= 1.25 * rust.p50Us],

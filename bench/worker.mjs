@@ -1,5 +1,6 @@
 // One measurement run of one contender, in a fresh process: import time, construction time,
-// sequential latency, throughput at several concurrencies, RSS. Prints one JSON line, then
+// sequential latency and CPU time per sequential call, throughput at several concurrencies,
+// RSS. Prints one JSON line, then
 // `exit-mark <ms>` right before the event loop is left empty, so the parent can time the exit.
 
 import { contenders } from './contenders.mjs';
@@ -26,11 +27,15 @@ function percentile(sorted, p) {
 // Sequential latency.
 for (let i = 0; i < settings.warmup; i++) await call();
 const samples = new Float64Array(settings.sequential);
+// CPU time of the whole process (JS thread, I/O thread, GC), user and system, per call.
+const cpuBefore = process.cpuUsage();
 for (let i = 0; i < settings.sequential; i++) {
   const started = performance.now();
   await call();
   samples[i] = (performance.now() - started) * 1000;
 }
+const cpu = process.cpuUsage(cpuBefore);
+const cpuUs = (cpu.user + cpu.system) / settings.sequential;
 samples.sort();
 
 // Throughput: `inFlight` loops for a fixed time after a short warm-up.
@@ -64,6 +69,7 @@ const result = {
   constructUs,
   p50Us: percentile(samples, 0.5),
   p99Us: percentile(samples, 0.99),
+  cpuUs,
   rates,
   rssMiB: process.memoryUsage().rss / 2 ** 20,
 };
