@@ -16,6 +16,13 @@ function requiredString(field, value) {
   if (typeof value !== 'string') throw invalid(field, 'a string', value);
 }
 
+/**
+ * The result of a call that answers one JSON object: the binding hands over its text, checked
+ * by the core's decoding rule, and `JSON.parse` builds it faster than Rust could, property by
+ * property, through napi.
+ */
+const fromJsonText = (text, nativeResponse) => new RawResult(JSON.parse(text), nativeResponse);
+
 /** Drops fields given as undefined, so the body holds exactly the given fields. */
 function defined(params) {
   const out = {};
@@ -69,6 +76,7 @@ class Invocations {
       },
       send: (body, nativeOptions, token) => this.#client.createInvocation(body, nativeOptions, token),
       options,
+      wrap: fromJsonText,
     });
   }
 
@@ -78,6 +86,7 @@ class Invocations {
       check: () => checkId(id),
       send: (checkedId, nativeOptions, token) => this.#client.retrieveInvocation(checkedId, nativeOptions, token),
       options,
+      wrap: fromJsonText,
     });
   }
 
@@ -104,6 +113,7 @@ class Invocations {
       },
       send: (body, nativeOptions, token) => this.#client.updateInvocation(id, body, nativeOptions, token),
       options,
+      wrap: fromJsonText,
     });
   }
 

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use kernel_core::{Client, Error, Response};
+use kernel_core::{Client, Error, Response, Undecoded};
 use napi::bindgen_prelude::{Either, ToNapiValue, Unknown};
 use napi::Env;
 use napi_derive::napi;
@@ -11,12 +11,13 @@ use crate::cancel::CancelToken;
 use crate::completion::spawn_settled;
 use crate::convert::{client_options, request_options, NativeClientOptions, NativeRequestOptions};
 use crate::failure::NativeFailure;
-use crate::invocation::{InvocationToJs, PageToJs};
+use crate::invocation::PageToJs;
 use crate::json::Json;
+use crate::logs::LogSink;
 use crate::params::{
     InvocationCreateParams, InvocationFollowParams, InvocationListParams, InvocationUpdateParams,
 };
-use crate::response::settle;
+use crate::response::{settle, settle_json};
 use crate::stream::NativeEventStream;
 
 /// The native half of `Kernel`. Its promises resolve to `[data, NativeResponse]` or a
@@ -44,6 +45,38 @@ where
     T: ToNapiValue + Send + 'static,
     Fut: Future<Output = Result<Response<D>, Error>> + Send + 'static,
 {
+    run(env, client, options, cancel, call, move |result, logs| {
+        settle::<D, T>(result, logs, convert)
+    })
+}
+
+/// Runs `call` on the runtime, and settles it with the answer's JSON text for JS to parse
+/// (`JsonText`).
+fn spawn_json<'env, Fut>(
+    env: &'env Env,
+    client: &Client,
+    options: Option<NativeRequestOptions>,
+    cancel: Option<&CancelToken>,
+    call: impl FnOnce(Client, kernel_core::RequestOptions) -> Fut + Send + 'static,
+) -> Call<'env>
+where
+    Fut: Future<Output = Result<Response<Undecoded>, Error>> + Send + 'static,
+{
+    run(env, client, options, cancel, call, settle_json)
+}
+
+fn run<'env, D, O, Fut>(
+    env: &'env Env,
+    client: &Client,
+    options: Option<NativeRequestOptions>,
+    cancel: Option<&CancelToken>,
+    call: impl FnOnce(Client, kernel_core::RequestOptions) -> Fut + Send + 'static,
+    finish: impl FnOnce(Result<Response<D>, Error>, &LogSink) -> O + Send + 'static,
+) -> Call<'env>
+where
+    O: ToNapiValue + Send + 'static,
+    Fut: Future<Output = Result<Response<D>, Error>> + Send + 'static,
+{
     let (options, logs) = request_options(options, cancel.map(|token| token.token.clone()));
     let client = client.clone();
     // The call's state machine is kilobytes (retries, timeouts, reqwest's request): boxed once
@@ -53,7 +86,7 @@ where
             Ok(options) => Box::pin(call(client, options)).await,
             Err(error) => Err(error),
         };
-        settle::<D, T>(result, &logs, convert)
+        finish(result, &logs)
     })
 }
 
@@ -100,7 +133,7 @@ impl NativeClient {
     /// `POST /invocations`.
     #[napi(
         catch_unwind,
-        ts_return_type = "Promise<[InvocationCreateResponse, NativeResponse] | NativeFailure>"
+        ts_return_type = "Promise<[string, NativeResponse] | NativeFailure>"
     )]
     pub fn create_invocation<'env>(
         &self,
@@ -109,23 +142,25 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        spawn(
+        spawn_json(
             env,
             &self.inner,
             options,
             cancel,
             move |client, options| async move {
                 let params = params.try_into()?;
-                client.invocations().create(&params, &options).await
+                client
+                    .invocations()
+                    .create_undecoded(&params, &options)
+                    .await
             },
-            to_json,
         )
     }
 
-    /// `GET /invocations/{id}`.
+    /// `GET /invocations/{id}`: resolves with the invocation's JSON text.
     #[napi(
         catch_unwind,
-        ts_return_type = "Promise<[Invocation, NativeResponse] | NativeFailure>"
+        ts_return_type = "Promise<[string, NativeResponse] | NativeFailure>"
     )]
     pub fn retrieve_invocation<'env>(
         &self,
@@ -134,20 +169,21 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        spawn(
+        spawn_json(
             env,
             &self.inner,
             options,
             cancel,
-            move |client, options| async move { client.invocations().retrieve(&id, &options).await },
-            |invocation| Ok(InvocationToJs(invocation)),
+            move |client, options| async move {
+                client.invocations().retrieve_undecoded(&id, &options).await
+            },
         )
     }
 
-    /// `PATCH /invocations/{id}`.
+    /// `PATCH /invocations/{id}`: resolves with the invocation's JSON text.
     #[napi(
         catch_unwind,
-        ts_return_type = "Promise<[Invocation, NativeResponse] | NativeFailure>"
+        ts_return_type = "Promise<[string, NativeResponse] | NativeFailure>"
     )]
     pub fn update_invocation<'env>(
         &self,
@@ -157,16 +193,18 @@ impl NativeClient {
         options: Option<NativeRequestOptions>,
         cancel: Option<&CancelToken>,
     ) -> Call<'env> {
-        spawn(
+        spawn_json(
             env,
             &self.inner,
             options,
             cancel,
             move |client, options| async move {
                 let params = params.try_into()?;
-                client.invocations().update(&id, &params, &options).await
+                client
+                    .invocations()
+                    .update_undecoded(&id, &params, &options)
+                    .await
             },
-            |invocation| Ok(InvocationToJs(invocation)),
         )
     }
 

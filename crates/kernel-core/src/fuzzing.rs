@@ -13,6 +13,12 @@ pub fn decode_invocation(body: &[u8]) -> Result<Invocation, serde_json::Error> {
     serde_json::from_slice(body)
 }
 
+/// Checks a body as the binding does before JS parses it (`Response::check_object`): it must
+/// agree with [`decode_invocation`], error text included.
+pub fn check_object(body: &[u8]) -> Result<(), serde_json::Error> {
+    crate::lenient::check_object(body)
+}
+
 /// Builds the error a non-success answer becomes, reading its body for `code`/`message`.
 pub fn decode_api_error(status: u16, headers: HeaderMap, body: &[u8]) -> ApiError {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::page::page_headers;
 pub use crate::page::Page;
 use crate::request::{RequestOptions, RequestSpec};
-use crate::response::Response;
+use crate::response::{Response, Undecoded};
 use crate::stream::EventStream;
 use crate::transport::Transport;
 use crate::url_path::encode_segment;
@@ -48,6 +48,15 @@ impl Invocations<'_> {
         params: &InvocationCreateParams,
         options: &RequestOptions,
     ) -> Result<Response<InvocationCreateResponse>, Error> {
+        self.create_undecoded(params, options).await?.decode()
+    }
+
+    /// [`Self::create`], with the answer not decoded yet.
+    pub async fn create_undecoded(
+        &self,
+        params: &InvocationCreateParams,
+        options: &RequestOptions,
+    ) -> Result<Response<Undecoded>, Error> {
         non_empty("action_name", &params.action_name)?;
         non_empty("app_name", &params.app_name)?;
         non_empty("version", &params.version)?;
@@ -61,10 +70,11 @@ impl Invocations<'_> {
         }
         let mut spec = RequestSpec::new(Method::POST, "invocations".to_owned());
         spec.body = Some(json_body(params)?);
-        self.transport
+        Ok(self
+            .transport
             .execute(spec, options)
             .await?
-            .json("an invocation")
+            .undecoded("an invocation"))
     }
 
     /// `GET /invocations/{id}`.
@@ -73,11 +83,21 @@ impl Invocations<'_> {
         id: &str,
         options: &RequestOptions,
     ) -> Result<Response<Invocation>, Error> {
+        self.retrieve_undecoded(id, options).await?.decode()
+    }
+
+    /// [`Self::retrieve`], with the answer not decoded yet.
+    pub async fn retrieve_undecoded(
+        &self,
+        id: &str,
+        options: &RequestOptions,
+    ) -> Result<Response<Undecoded>, Error> {
         let spec = RequestSpec::new(Method::GET, id_path(id, "")?);
-        self.transport
+        Ok(self
+            .transport
             .execute(spec, options)
             .await?
-            .json("an invocation")
+            .undecoded("an invocation"))
     }
 
     /// `PATCH /invocations/{id}`: sets a terminal status and, optionally, the output.
@@ -89,12 +109,23 @@ impl Invocations<'_> {
         params: &InvocationUpdateParams,
         options: &RequestOptions,
     ) -> Result<Response<Invocation>, Error> {
+        self.update_undecoded(id, params, options).await?.decode()
+    }
+
+    /// [`Self::update`], with the answer not decoded yet.
+    pub async fn update_undecoded(
+        &self,
+        id: &str,
+        params: &InvocationUpdateParams,
+        options: &RequestOptions,
+    ) -> Result<Response<Undecoded>, Error> {
         let mut spec = RequestSpec::new(Method::PATCH, id_path(id, "")?);
         spec.body = Some(json_body(params)?);
-        self.transport
+        Ok(self
+            .transport
             .execute(spec, options)
             .await?
-            .json("an invocation")
+            .undecoded("an invocation"))
     }
 
     /// `GET /invocations`: one page; follow [`Page::next_page_offset`] for the next.

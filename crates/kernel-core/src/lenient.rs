@@ -5,8 +5,10 @@
 //! the struct's `extra` map (when it was there at all); the fields this version does not know
 //! are there too. Serializing a decoded value gives back what the server sent.
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use std::fmt;
+
+use serde::de::{DeserializeOwned, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 /// The fields of one JSON object, taken out one by one as their typed slots claim them.
@@ -77,3 +79,77 @@ macro_rules! lenient {
 }
 
 pub(crate) use lenient;
+
+/// Checks that `body` is one JSON object that decoding into a [`Map`] of [`Value`]s accepts
+/// (the first step of every answer type above), with the same error if not, and builds none of
+/// it: the syntax, string escapes, number range and nesting limit are serde_json's own.
+pub(crate) fn check_object(body: &[u8]) -> Result<(), serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    deserializer.deserialize_map(Check)?;
+    deserializer.end()
+}
+
+/// Accepts any JSON value the way [`Value`] does (same `deserialize_*` calls, so the same
+/// errors), keeping nothing. As the top level, `expecting` names what [`Map`] names.
+struct Check;
+
+impl<'de> Deserialize<'de> for Check {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Check)
+    }
+}
+
+/// An object key, read as [`Value`]'s map reads its keys.
+struct Key;
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(Check).map(|Check| Key)
+    }
+}
+
+impl<'de> Visitor<'de> for Check {
+    type Value = Check;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a map")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Check, E> {
+        Ok(Check)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Check, E> {
+        Ok(Check)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Check, E> {
+        Ok(Check)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Check, E> {
+        Ok(Check)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Check, E> {
+        Ok(Check)
+    }
+
+    fn visit_unit<E>(self) -> Result<Check, E> {
+        Ok(Check)
+    }
+
+    fn visit_none<E>(self) -> Result<Check, E> {
+        Ok(Check)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Check, A::Error> {
+        while items.next_element::<Check>()?.is_some() {}
+        Ok(Check)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut fields: A) -> Result<Check, A::Error> {
+        while fields.next_entry::<Key, Check>()?.is_some() {}
+        Ok(Check)
+    }
+}

@@ -59,7 +59,7 @@ pub use log::{LogLevel, LogRecord, Observer};
 pub use page::Page;
 pub use pool::ProxySetting;
 pub use request::RequestOptions;
-pub use response::Response;
+pub use response::{Response, Undecoded};
 pub use sse::{SseEvent, SseParser};
 pub use stream::{EventStream, MAX_EVENT_BYTES};
 pub use tokio_util::sync::CancellationToken;

@@ -52,11 +52,44 @@ impl RawResponse {
         self,
         expected: &'static str,
     ) -> Result<Response<T>, Error> {
-        let data = serde_json::from_slice(&self.body).map_err(|err| Error::Decode {
+        self.undecoded(expected).decode()
+    }
+
+    /// The answer with its body left to decode later, by [`Response::decode`] or
+    /// [`Response::check_object`].
+    pub(crate) fn undecoded(self, expected: &'static str) -> Response<Undecoded> {
+        self.map(|()| Undecoded { expected })
+    }
+}
+
+/// The data of an answer whose body is not decoded yet: what the body should hold.
+#[derive(Clone, Copy, Debug)]
+pub struct Undecoded {
+    expected: &'static str,
+}
+
+impl Response<Undecoded> {
+    /// Decodes the body as `T` (the answer types decode as `lenient.rs` says).
+    pub fn decode<T: serde::de::DeserializeOwned>(self) -> Result<Response<T>, Error> {
+        let data = serde_json::from_slice(&self.body).map_err(|err| self.decode_error(err))?;
+        Ok(self.map(|_| data))
+    }
+
+    /// Checks, without building anything, that the body is one JSON object that
+    /// [`Response::decode`] would accept as an answer type, with the same error if not; the
+    /// body is then the object's JSON text. For callers that parse the text themselves: the
+    /// Node.js binding hands it to `JSON.parse`, which builds JS objects faster than any
+    /// conversion from Rust values can.
+    pub fn check_object(self) -> Result<Response<()>, Error> {
+        crate::lenient::check_object(&self.body).map_err(|err| self.decode_error(err))?;
+        Ok(self.map(|_| ()))
+    }
+
+    fn decode_error(&self, err: serde_json::Error) -> Error {
+        Error::Decode {
             status: self.status.as_u16(),
-            expected,
+            expected: self.data.expected,
             reason: err.to_string(),
-        })?;
-        Ok(self.map(|()| data))
+        }
     }
 }

@@ -396,4 +396,51 @@ mod tests {
             ));
         }
     }
+
+    /// The check accepts what decoding accepts, and fails with the same text otherwise.
+    #[test]
+    fn check_object_agrees_with_decoding() {
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        let cases: Vec<&[u8]> = vec![
+            br#"{"id":"a","status":"succeeded","extra":{"n":[1,2.5,-3,true,null]}}"#,
+            br#"{"id":"a","id":"b"}"#,
+            br#"  {}  "#,
+            br#"{"__proto__":{"x":1}}"#,
+            br#"{"a":"\u00e9\ud83d\ude00\n"}"#,
+            b"",
+            b"   ",
+            b"[]",
+            b"[{}]",
+            b"5",
+            b"-1.5",
+            b"\"text\"",
+            b"null",
+            b"true",
+            b"{",
+            br#"{"a":}"#,
+            br#"{"a":1,}"#,
+            br#"{"a":1} x"#,
+            br#"{"a":1}{}"#,
+            br#"{a:1}"#,
+            br#"{"a":1e400}"#,
+            br#"{"a":-1e400}"#,
+            br#"{"a":"\ud800"}"#,
+            br#"{"a":"\x"}"#,
+            b"{\"a\":\"\xff\"}",
+            b"{\"\xff\":1}",
+            br#"{"a":"tab	here"}"#,
+            br#"{"a":01}"#,
+            deep.as_bytes(),
+        ];
+        for body in cases {
+            let decoded = serde_json::from_slice::<Invocation>(body).map(|_| ());
+            let checked = crate::lenient::check_object(body);
+            assert_eq!(
+                decoded.map_err(|err| err.to_string()),
+                checked.map_err(|err| err.to_string()),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
 }

@@ -5,10 +5,12 @@
 //! Property: whatever decodes, written back with serde_json, decodes again to the same value:
 //! every typed field exactly, unknown fields kept, and a documented field in `extra` only when
 //! it was not of its documented type (all of `Invocation`'s are strings; see `lenient.rs`).
+//! And `check_object`, which the binding runs before JS parses a body, accepts exactly what
+//! decodes, and fails with the same error text when it does not.
 
 #![no_main]
 
-use kernel_core::fuzzing::decode_invocation;
+use kernel_core::fuzzing::{check_object, decode_invocation};
 use kernel_core::{Invocation, InvocationCreateResponse, InvocationListBrowsersResponse};
 use kernel_core_fuzz::json_eq;
 use libfuzzer_sys::fuzz_target;
@@ -31,7 +33,13 @@ const INVOCATION_FIELDS: [&str; 10] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(invocation) = decode_invocation(data) {
+    let decoded = decode_invocation(data);
+    match (&decoded, check_object(data)) {
+        (Ok(_), Ok(())) => {}
+        (Err(decode), Err(check)) => assert_eq!(decode.to_string(), check.to_string()),
+        (decode, check) => panic!("decode gave {decode:?} but the check {check:?}"),
+    }
+    if let Ok(invocation) = decoded {
         check_invocation(&invocation);
     }
     if let Ok(list) = serde_json::from_slice::<Vec<Invocation>>(data) {
