@@ -101,9 +101,11 @@ export declare class NativeResponse {
 }
 
 /**
- * Bytes the C allocator has handed out and not had back (`mallinfo2`: arenas plus mmapped
- * blocks), or `null` where that is not available. Unlike RSS it does not count memory the
- * allocator keeps for reuse, so a leak shows as growth here and fragmentation does not.
+ * Native bytes in use, or `null` where that is not available: what glibc's allocator (Node's
+ * and V8's) has handed out and not had back (`mallinfo2`: arenas plus mmapped blocks), plus
+ * what the addon's own allocator (mimalloc, `lib.rs`) holds committed. Unlike RSS it does not
+ * count memory glibc keeps for reuse, so a leak shows as growth here and fragmentation barely
+ * does.
  */
 export declare function __mallocInUse(): number | null
 
