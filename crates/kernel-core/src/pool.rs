@@ -101,7 +101,11 @@ fn build(settings: &TransportSettings) -> Result<reqwest::Client, Error> {
         // refused for it would be retried (the SDK takes them). The head stays bounded by
         // hyper's buffer limit. Not free: hyper then allocates room for this many on every
         // response (64 bytes a line), which costs a few per cent of calls/s at 64 in flight.
-        .http1_max_headers(MAX_RESPONSE_HEADERS);
+        .http1_max_headers(MAX_RESPONSE_HEADERS)
+        // Retries are the transport's (`transport.rs`). reqwest's own, for HTTP/2 refusals
+        // this HTTP/1 client never gets, copied every request (headers, extensions, body)
+        // before sending it, in case; with no retry allowed it copies nothing.
+        .retry(reqwest::retry::never().max_retries_per_request(0));
     let builder = match &settings.proxy {
         ProxySetting::FromEnv => builder,
         ProxySetting::Disabled => builder.no_proxy(),
