@@ -16,11 +16,11 @@ export declare class NativeClient {
   /** The base URL requests go to, as the core resolved it (the environment's by default). */
   get baseUrl(): string
   /** `POST /invocations`. */
-  createInvocation(params: InvocationCreateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[string, NativeResponse] | NativeFailure>
+  createInvocation(params: InvocationCreateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[text: string, head: string, logs?: LogEntry[]] | NativeFailure>
   /** `GET /invocations/{id}`: resolves with the invocation's JSON text. */
-  retrieveInvocation(id: string, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[string, NativeResponse] | NativeFailure>
+  retrieveInvocation(id: string, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[text: string, head: string, logs?: LogEntry[]] | NativeFailure>
   /** `PATCH /invocations/{id}`: resolves with the invocation's JSON text. */
-  updateInvocation(id: string, params: InvocationUpdateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[string, NativeResponse] | NativeFailure>
+  updateInvocation(id: string, params: InvocationUpdateParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[text: string, head: string, logs?: LogEntry[]] | NativeFailure>
   /** `GET /invocations`: one page. */
   listInvocations(params: InvocationListParams, options?: NativeRequestOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<[{ items: Invocation[]; has_more: boolean | null; next_offset: number | null; next_page_offset: number | null; next_page_error: NativeFailure | null }, NativeResponse] | NativeFailure>
   /** `GET /invocations/{id}/events`: resolves once the stream is open. */

@@ -4,16 +4,24 @@
 
 
 /**
- * A settled call: its data and the native response (status, headers, raw body).
- * `response()` builds the WHATWG Response for `withResponse()`, `rawResponse()` the one for
- * `asResponse()`; they differ only for streams, whose body is either consumed as events or
- * handed over as raw bytes.
+ * A settled call: its data and the native response (status, headers, raw body). `response()`
+ * builds the WHATWG Response for `withResponse()`, `rawResponse()` the one for `asResponse()`;
+ * they differ only for streams, whose body is either consumed as events or handed over as raw
+ * bytes. Nothing is built until asked for: most calls only want the data.
  */
 class RawResult {
-  constructor(data, nativeResponse, { response = plainResponse, rawResponse = response } = {}) {
+  constructor(data, nativeResponse, shape = PLAIN) {
     this.data = data;
-    this.response = () => response(nativeResponse);
-    this.rawResponse = () => rawResponse(nativeResponse);
+    this.nativeResponse = nativeResponse;
+    this.shape = shape;
+  }
+
+  response() {
+    return this.shape.response(this.nativeResponse);
+  }
+
+  rawResponse() {
+    return (this.shape.rawResponse ?? this.shape.response)(this.nativeResponse);
   }
 }
 
@@ -23,6 +31,53 @@ function plainResponse(nativeResponse) {
   const status = nativeResponse.status;
   const body = NULL_BODY_STATUSES.has(status) ? null : nativeResponse.body();
   return new Response(body, { status, headers: nativeResponse.headers });
+}
+
+const PLAIN = { response: plainResponse };
+
+const utf8 = new TextEncoder();
+
+/**
+ * The response of a call whose answer came as JSON text (`JsonText` in src/response.rs): the
+ * text, and the status and headers as one Latin-1 string, `status\nname:value\n...` (values
+ * already joined), split only when asked for. Reads like a NativeResponse.
+ */
+class TextResponse {
+  #text;
+  #head;
+  #logs;
+
+  constructor(text, head, logs) {
+    this.#text = text;
+    this.#head = head;
+    this.#logs = logs;
+  }
+
+  get status() {
+    return Number(this.#head.slice(0, this.#head.indexOf('\n')));
+  }
+
+  /** `[name, value]` pairs, as `Headers` takes them. */
+  get headers() {
+    const lines = this.#head.split('\n');
+    const pairs = [];
+    for (let i = 1; i < lines.length - 1; i++) {
+      const colon = lines[i].indexOf(':');
+      pairs.push([lines[i].slice(0, colon), lines[i].slice(colon + 1)]);
+    }
+    return pairs;
+  }
+
+  /** The body as received: the text is exactly its UTF-8 (the core checked it). */
+  body() {
+    return utf8.encode(this.#text);
+  }
+
+  takeLogs() {
+    const logs = this.#logs ?? [];
+    this.#logs = undefined;
+    return logs;
+  }
 }
 
 class APIPromise extends Promise {
@@ -71,4 +126,4 @@ class APIPromise extends Promise {
   }
 }
 
-module.exports = { APIPromise, RawResult };
+module.exports = { APIPromise, RawResult, TextResponse };

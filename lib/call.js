@@ -11,13 +11,15 @@ const { emitRecords } = require('./logging');
 const plainResult = (data, nativeResponse) => new RawResult(data, nativeResponse);
 
 /**
- * Starts `invoke(nativeOptions, cancelToken)`, which resolves to `[data, NativeResponse]` or a
- * NativeFailure, and returns a promise of a RawResult. The signal is watched with
+ * Starts `invoke(nativeOptions, cancelToken)`, which resolves to `[data, NativeResponse]` (or,
+ * for answers JS parses, `[text, head, logs?]`) or a NativeFailure, and returns a promise of a
+ * RawResult. The signal is watched with
  * addEventListener, so the caller's own listeners keep working.
  *
  * @param {{ nativeOptions: object | undefined, signal: AbortSignal | undefined }} request
  * @param {{ logger: object, logLevel: string, wantsRecords: boolean }} log
- * @param {(data: unknown, nativeResponse: object) => RawResult} [wrap] builds the result (pages, streams)
+ * @param {(...result: unknown[]) => RawResult} [wrap] builds the result from the resolved array
+ *   (pages, streams, JSON text)
  */
 function callNative(invoke, request, log, wrap = plainResult) {
   const settle = (result) => {
@@ -25,8 +27,9 @@ function callNative(invoke, request, log, wrap = plainResult) {
       if (log.wantsRecords) emitRecords(log.logger, log.logLevel, result.takeLogs());
       throw errorFromFailure(result);
     }
-    if (log.wantsRecords) emitRecords(log.logger, log.logLevel, result[1].takeLogs());
-    return wrap(result[0], result[1]);
+    const raw = wrap(result[0], result[1], result[2]);
+    if (log.wantsRecords) emitRecords(log.logger, log.logLevel, raw.nativeResponse.takeLogs());
+    return raw;
   };
   const { nativeOptions, signal } = request;
   if (signal === undefined) return start(invoke, nativeOptions, undefined, settle);

@@ -2,7 +2,7 @@
 // client.invocations: the calls on /invocations, with the names of @onkernel/sdk.
 
 const { callNative } = require('./call');
-const { APIPromise, RawResult } = require('./api-promise');
+const { APIPromise, RawResult, TextResponse } = require('./api-promise');
 const { OffsetPagination, PagePromise } = require('./pagination');
 const { Stream } = require('./streaming');
 const { checkId, checkObject, checkOptional, checkOptionalString, checkRequestOptions, invalid } = require('./validate');
@@ -21,7 +21,7 @@ function requiredString(field, value) {
  * by the core's decoding rule, and `JSON.parse` builds it faster than Rust could, property by
  * property, through napi.
  */
-const fromJsonText = (text, nativeResponse) => new RawResult(JSON.parse(text), nativeResponse);
+const fromJsonText = (text, head, logs) => new RawResult(JSON.parse(text), new TextResponse(text, head, logs));
 
 /** Drops fields given as undefined, so the body holds exactly the given fields. */
 function defined(params) {

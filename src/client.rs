@@ -133,7 +133,7 @@ impl NativeClient {
     /// `POST /invocations`.
     #[napi(
         catch_unwind,
-        ts_return_type = "Promise<[string, NativeResponse] | NativeFailure>"
+        ts_return_type = "Promise<[text: string, head: string, logs?: LogEntry[]] | NativeFailure>"
     )]
     pub fn create_invocation<'env>(
         &self,
@@ -160,7 +160,7 @@ impl NativeClient {
     /// `GET /invocations/{id}`: resolves with the invocation's JSON text.
     #[napi(
         catch_unwind,
-        ts_return_type = "Promise<[string, NativeResponse] | NativeFailure>"
+        ts_return_type = "Promise<[text: string, head: string, logs?: LogEntry[]] | NativeFailure>"
     )]
     pub fn retrieve_invocation<'env>(
         &self,
@@ -183,7 +183,7 @@ impl NativeClient {
     /// `PATCH /invocations/{id}`: resolves with the invocation's JSON text.
     #[napi(
         catch_unwind,
-        ts_return_type = "Promise<[string, NativeResponse] | NativeFailure>"
+        ts_return_type = "Promise<[text: string, head: string, logs?: LogEntry[]] | NativeFailure>"
     )]
     pub fn update_invocation<'env>(
         &self,

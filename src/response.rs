@@ -10,7 +10,7 @@ use napi::{check_status, sys};
 use napi_derive::napi;
 
 use crate::failure::NativeFailure;
-use crate::headers::headers_to_record;
+use crate::headers::{head_block, headers_to_record};
 use crate::logs::{LogEntry, LogSink};
 use crate::outcome::Outcome;
 
@@ -67,7 +67,9 @@ impl<T: ToNapiValue> ToNapiValue for Success<T> {
 /// A success whose body JS parses with `JSON.parse`, which builds objects several times faster
 /// than setting their properties from Rust: on the JS thread (the I/O thread only reads the
 /// body), the core checks it is an object its typed decoding would accept, failing the same
-/// way if not; JS receives `[text, NativeResponse]`.
+/// way if not. JS receives `[text, head]` (`head_block`), and the call's log records third
+/// when there are any: strings, not a `NativeResponse`, whose wrapper costs more to make and
+/// to collect than the rest of the result.
 pub struct JsonText {
     response: Response<Undecoded>,
     logs: Vec<LogEntry>,
@@ -104,14 +106,19 @@ impl ToNapiValue for JsonText {
             response.body.len() as isize,
             &mut text,
         ))?;
-        let native = NativeResponse {
-            status: response.status.as_u16(),
-            headers: response.headers,
-            body: response.body,
-            logs: value.logs,
-        };
-        let native = NativeResponse::to_napi_value(env, native)?;
-        crate::json::array(env, [Ok(text), Ok(native)].into_iter())
+        let block = head_block(response.status.as_u16(), &response.headers);
+        let mut head = std::ptr::null_mut();
+        check_status!(sys::napi_create_string_latin1(
+            env,
+            block.as_ptr().cast(),
+            block.len() as isize,
+            &mut head,
+        ))?;
+        if value.logs.is_empty() {
+            return crate::json::array(env, [Ok(text), Ok(head)].into_iter());
+        }
+        let logs = Vec::<LogEntry>::to_napi_value(env, value.logs)?;
+        crate::json::array(env, [Ok(text), Ok(head), Ok(logs)].into_iter())
     }
 }
 
