@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const Kernel = require('kernel-native');
 const { NotFoundError, BadRequestError, KernelError } = Kernel;
 const { emulator, clientFor, createInvocation } = require('./helpers/emulator');
-const { API_KEY, startServer, within, rejection } = require('./helpers/server');
+const { API_KEY, startServer, startRawServer, within, rejection } = require('./helpers/server');
 
 const REQUEST_ID = /^req_[A-Za-z0-9]+$/;
 const CREATE = { app_name: 'my-app', action_name: 'analyze', version: '1.0.0' };
@@ -306,4 +306,40 @@ test('the classes lib/types.d.ts declares as exported values exist at runtime (E
   assert.ok(browsers instanceof esm.APIPromise);
   assert.ok((await listing) instanceof esm.OffsetPagination);
   assert.ok(client.invocations instanceof esm.Invocations);
+});
+
+// Invocation answers reach JS as their JSON text and a one-string head (status, then
+// `name:value` lines, see `head_block` in src/response.rs): what withResponse() and asResponse()
+// rebuild from it must be what the server sent, byte for byte.
+test('a JSON answer keeps its head and body exactly: status, joined, Latin-1 and colon headers, UTF-8 body', async () => {
+  const body = Buffer.from(JSON.stringify({ id: 'inv_é', app_name: 'app ✓', output: '{"a":"b: c"}' }));
+  const server = await startRawServer((socket) => {
+    socket.end(
+      Buffer.concat([
+        Buffer.from('HTTP/1.1 203 Non-Authoritative Information\r\nContent-Type: application/json\r\n'),
+        Buffer.from('X-Multi: a\r\nX-Multi: b\r\nX-Colon: a:b: c\r\nX-Raw: caf'),
+        Buffer.from([0xe9]),
+        Buffer.from(`\r\nX-Request-Id: req_head\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`),
+        body,
+      ]),
+    );
+  });
+  try {
+    const client = new Kernel({ apiKey: API_KEY, baseURL: server.url, maxRetries: 0 });
+    for (const call of [() => client.invocations.update('inv_1', { status: 'succeeded' }), () => client.invocations.retrieve('inv_1')]) {
+      const { data, response, request_id } = await call().withResponse();
+      assert.deepEqual(data, JSON.parse(body.toString('utf8')));
+      assert.equal(request_id, 'req_head');
+      assert.equal(response.status, 203);
+      assert.equal(response.headers.get('x-multi'), 'a, b');
+      assert.equal(response.headers.get('x-colon'), 'a:b: c');
+      assert.equal(response.headers.get('x-raw'), 'caf\u00e9');
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), body);
+      const raw = await call().asResponse();
+      assert.equal(raw.status, 203);
+      assert.deepEqual(Buffer.from(await raw.arrayBuffer()), body);
+    }
+  } finally {
+    await server.close();
+  }
 });
