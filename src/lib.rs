@@ -23,9 +23,11 @@ mod runtime;
 mod stream;
 mod types;
 
-/// mimalloc, as napi-rs addons such as SWC, Rspack and Rolldown use: the I/O thread allocates
-/// what the JS thread frees, and glibc's arenas made every such free take a lock (at 64 calls
-/// in flight, a quarter of the I/O thread's time went to malloc and free). It raised
-/// throughput by a third and cost 0.13 MiB of `.node`.
+/// mimalloc on Linux, as napi-rs addons such as SWC, Rspack and Rolldown use: the I/O thread
+/// allocates what the JS thread frees, and glibc's arenas made every such free take a lock (at
+/// 64 calls in flight, a quarter of the I/O thread's time went to malloc and free); musl's
+/// allocator is slower still. It raised throughput by a third and cost 0.13 MiB of `.node`.
+/// macOS and Windows keep their system allocators, which were not measured here.
+#[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
