@@ -19,6 +19,7 @@ pub fn handle() -> napi::Result<&'static Handle> {
         .get_or_init(|| {
             let runtime = Builder::new_current_thread().enable_all().build().ok()?;
             let handle = runtime.handle().clone();
+            handle.spawn(keep_timer_wheel_awake());
             std::thread::Builder::new()
                 .name("kernel-native-io".into())
                 .spawn(move || runtime.block_on(std::future::pending::<()>()))
@@ -27,4 +28,17 @@ pub fn handle() -> napi::Result<&'static Handle> {
         })
         .as_ref()
         .ok_or_else(|| napi::Error::from_reason("kernel-native could not start its I/O thread"))
+}
+
+/// Ticks once a second, for ever. tokio wakes its driver (an eventfd write, then a second trip
+/// through epoll) whenever a timer is set to fire before the driver's next planned wake-up.
+/// Every call sets one, its timeout; and with nothing earlier planned than the connection
+/// pool's 90-second idle check, every call's 60-second timeout was earlier. With this tick
+/// planned, a timeout over a second away never is.
+async fn keep_timer_wheel_awake() {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+    }
 }
