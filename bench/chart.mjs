@@ -1,7 +1,7 @@
 // A small SVG bar chart of the benchmark medians: throughput per concurrency and sequential
 // p50, one bar per client. No dependencies: the chart is plain SVG text.
 
-const COLORS = { 'kernel-native': '#d9480f', '@onkernel/sdk': '#1971c2', 'node:http': '#2f9e44', 'hyper + hop': '#7048e8', 'rust floor': '#868e96' };
+const COLORS = { 'kernel-native': '#d9480f', '@onkernel/sdk': '#1971c2', 'node:http': '#2f9e44', 'hyper + hop': '#7048e8', 'reqwest + hop': '#ae3ec9', 'rust floor': '#868e96' };
 
 function panel(title, groups, names, summary, pick, unit, x, y, width, height) {
   const values = groups.flatMap((group) => names.map((name) => pick(summary[name], group) ?? 0));

@@ -42,6 +42,15 @@ export const contenders = {
     },
     construct: (module, baseURL) => new module.HopClient(baseURL, KEY),
   },
+  // The same floor with reqwest in place of hyper alone: what reqwest itself costs per call.
+  'reqwest + hop': {
+    load: () => contenders['hyper + hop'].load(),
+    make: (module, baseURL) => {
+      const client = new module.HopClient(baseURL, KEY, true);
+      return () => client.update(ID, JSON.stringify(PARAMS)).then(JSON.parse);
+    },
+    construct: (module, baseURL) => new module.HopClient(baseURL, KEY, true),
+  },
   'node:http': {
     load: () => import('node:http'),
     make: (_module, baseURL) => rawUpdate(baseURL),

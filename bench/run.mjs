@@ -1,7 +1,7 @@
 // npm run bench: kernel-native against @onkernel/sdk, a raw node:http client, the floor of our
-// design (hyper behind the same thread hop, crates/kernel-bench-hop) and the pure-Rust floor, on
-// one minimal local server, interleaved round by round; then cold starts over HTTPS
-// (bench/cold-start.mjs); medians, ratios, JSON, SVG.
+// design (hyper behind the same thread hop, crates/kernel-bench-hop), the same floor through
+// reqwest, and the pure-Rust floor, on one minimal local server, interleaved round by round;
+// then cold starts over HTTPS (bench/cold-start.mjs); medians, ratios, JSON, SVG.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +22,7 @@ const settings = {
   concurrency: [1, 64, 256],
   millis: Number(args.get('millis') ?? 1500),
 };
-const JS_CONTENDERS = ['kernel-native', '@onkernel/sdk', 'node:http', 'hyper + hop'];
+const JS_CONTENDERS = ['kernel-native', '@onkernel/sdk', 'node:http', 'hyper + hop', 'reqwest + hop'];
 
 function run(command, commandArgs) {
   const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
@@ -141,7 +141,7 @@ const rows = [
 ];
 const native = summary['kernel-native'];
 const ratio = (a, b) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`);
-const header = ['metric', ...names, 'vs sdk', 'vs node:http', 'vs hop floor', 'vs rust'];
+const header = ['metric', ...names, 'vs sdk', 'vs node:http', 'vs hop floor', 'vs reqwest + hop', 'vs rust'];
 const lines = [header];
 for (const [label, pick, digits] of rows) {
   lines.push([
@@ -150,6 +150,7 @@ for (const [label, pick, digits] of rows) {
     ratio(pick(native), pick(summary['@onkernel/sdk'])),
     ratio(pick(native), pick(summary['node:http'])),
     ratio(pick(native), pick(summary['hyper + hop'])),
+    ratio(pick(native), pick(summary['reqwest + hop'])),
     ratio(pick(native), pick(summary['rust floor'])),
   ]);
 }

@@ -3,6 +3,8 @@
 //! no retries, timeouts, serde or error model. What it keeps is the design itself: one
 //! current-thread runtime on its own thread, hyper's HTTP/1 connections, and one threadsafe
 //! function per JS thread to settle promises. kernel-native's time above this is its features.
+//! `new HopClient(url, key, true)` sends through a `reqwest::Client` instead ("reqwest + hop"):
+//! the floor for a design that, as ours does, keeps reqwest.
 
 use std::cell::RefCell;
 use std::ffi::c_void;
@@ -25,10 +27,15 @@ type Sender = SendRequest<Full<Bytes>>;
 
 /// The I/O thread, started on first use: every call and connection runs on it, as in
 /// kernel-native, so a response never wakes a second worker and the JS thread keeps its core.
+/// Timers are on for reqwest's connection pool; the hyper calls set none.
 fn runtime() -> napi::Result<&'static Handle> {
     static HANDLE: OnceLock<Option<Handle>> = OnceLock::new();
     let start = || {
-        let runtime = Builder::new_current_thread().enable_io().build().ok()?;
+        let runtime = Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .ok()?;
         let handle = runtime.handle().clone();
         let thread = std::thread::Builder::new().name("hop-io".into());
         thread
@@ -56,6 +63,9 @@ struct Target {
     host: HeaderValue,
     authorization: HeaderValue,
     idle: Mutex<Vec<Sender>>,
+    /// Set for the "reqwest + hop" contender: the same call through reqwest instead of hyper
+    /// alone, which measures what reqwest itself costs.
+    reqwest: Option<(reqwest::Client, String)>,
 }
 
 impl Target {
@@ -76,6 +86,23 @@ impl Target {
     }
 
     async fn update(&self, id: String, body: String) -> Result<Bytes, String> {
+        if let Some((client, base)) = &self.reqwest {
+            let response = client
+                .patch(format!("{base}/invocations/{id}"))
+                .header(AUTHORIZATION, self.authorization.clone())
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
+                .body(body)
+                .send()
+                .await
+                .map_err(text)?;
+            let status = response.status();
+            let body = response.bytes().await.map_err(text)?;
+            return match status {
+                StatusCode::OK => Ok(body),
+                _ => Err(format!("status {status}")),
+            };
+        }
         let mut sender = self.checkout().await?;
         let request = Request::builder()
             .method(Method::PATCH)
@@ -105,9 +132,10 @@ pub struct HopClient {
 
 #[napi]
 impl HopClient {
-    /// `baseUrl` is a plain `http://host[:port][/path]` URL.
+    /// `baseUrl` is a plain `http://host[:port][/path]` URL; with `viaReqwest`, calls go through
+    /// a `reqwest::Client` (built as kernel-native builds its own, less TLS) instead.
     #[napi(constructor, catch_unwind)]
-    pub fn new(base_url: String, api_key: String) -> napi::Result<Self> {
+    pub fn new(base_url: String, api_key: String, via_reqwest: Option<bool>) -> napi::Result<Self> {
         let invalid = |what: &str| Error::from_reason(format!("kernel-bench-hop: invalid {what}"));
         let rest = base_url
             .strip_prefix("http://")
@@ -126,6 +154,17 @@ impl HopClient {
             authorization: HeaderValue::try_from(format!("Bearer {api_key}"))
                 .map_err(|_| invalid("API key"))?,
             idle: Mutex::new(Vec::new()),
+            reqwest: match via_reqwest {
+                Some(true) => Some((
+                    reqwest::Client::builder()
+                        .http1_max_headers(1_100)
+                        .retry(reqwest::retry::never().max_retries_per_request(0))
+                        .build()
+                        .map_err(|err| Error::from_reason(err.to_string()))?,
+                    base_url.trim_end_matches('/').to_owned(),
+                )),
+                _ => None,
+            },
         };
         Ok(Self {
             target: Arc::new(target),
