@@ -80,13 +80,16 @@ class TextResponse {
   }
 }
 
+const dataOf = (result) => result.data;
+const resolveNull = (resolve) => resolve(null);
+
 class APIPromise extends Promise {
   #raw;
   #parsed;
 
   /** @param {Promise<RawResult>} raw */
   constructor(raw) {
-    super((resolve) => resolve(null));
+    super(resolveNull);
     this.#raw = raw;
   }
 
@@ -96,12 +99,14 @@ class APIPromise extends Promise {
   }
 
   #parse() {
-    this.#parsed ??= this.#raw.then((result) => result.data);
+    this.#parsed ??= this.#raw.then(dataOf);
     return this.#parsed;
   }
 
+  // `await` calls this: one reaction on the settled call, not one more to take its data first.
   then(onFulfilled, onRejected) {
-    return this.#parse().then(onFulfilled, onRejected);
+    const take = typeof onFulfilled === 'function' ? (result) => onFulfilled(result.data) : dataOf;
+    return this.#raw.then(take, onRejected);
   }
 
   catch(onRejected) {

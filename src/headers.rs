@@ -2,15 +2,18 @@
 
 use std::collections::HashMap;
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 /// Header values as fetch's `Headers` reads them: one char per byte (Latin-1); repeated
 /// headers joined with `, `.
 pub fn headers_to_record(headers: &HeaderMap) -> HashMap<String, String> {
-    joined(headers)
-        .map(|(name, value)| {
+    headers
+        .keys()
+        .map(|name| {
+            let mut value = Vec::new();
+            push_joined(headers, name, &mut value);
             let value = value.iter().map(|&b| char::from(b)).collect();
-            (name.to_owned(), value)
+            (name.as_str().to_owned(), value)
         })
         .collect()
 }
@@ -23,25 +26,21 @@ pub fn head_block(status: u16, headers: &HeaderMap) -> Vec<u8> {
     let mut block = Vec::with_capacity(256);
     block.extend_from_slice(status.to_string().as_bytes());
     block.push(b'\n');
-    for (name, value) in joined(headers) {
-        block.extend_from_slice(name.as_bytes());
+    for name in headers.keys() {
+        block.extend_from_slice(name.as_str().as_bytes());
         block.push(b':');
-        block.extend_from_slice(&value);
+        push_joined(headers, name, &mut block);
         block.push(b'\n');
     }
     block
 }
 
-/// Each header name once, with its values joined by `, `.
-fn joined(headers: &HeaderMap) -> impl Iterator<Item = (&str, Vec<u8>)> {
-    headers.keys().map(|name| {
-        let mut value = Vec::new();
-        for (index, part) in headers.get_all(name).iter().enumerate() {
-            if index > 0 {
-                value.extend_from_slice(b", ");
-            }
-            value.extend_from_slice(part.as_bytes());
+/// The values of header `name`, joined by `, `.
+fn push_joined(headers: &HeaderMap, name: &HeaderName, out: &mut Vec<u8>) {
+    for (index, part) in headers.get_all(name).iter().enumerate() {
+        if index > 0 {
+            out.extend_from_slice(b", ");
         }
-        (name.as_str(), value)
-    })
+        out.extend_from_slice(part.as_bytes());
+    }
 }
