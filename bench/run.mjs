@@ -17,7 +17,9 @@ const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').s
 const rounds = Number(args.get('rounds') ?? 5);
 const coldRuns = Number(args.get('cold-runs') ?? 20);
 const settings = {
-  warmup: 500,
+  // Long enough for every contender to reach its steady state (JIT tiers, the garbage of the
+  // construction loop collected) before its sequential calls are timed and their CPU counted.
+  warmup: 2000,
   sequential: Number(args.get('sequential') ?? 2000),
   concurrency: [1, 64, 256],
   millis: Number(args.get('millis') ?? 1500),
