@@ -156,11 +156,16 @@ impl HopClient {
             idle: Mutex::new(Vec::new()),
             reqwest: match via_reqwest {
                 Some(true) => Some((
-                    reqwest::Client::builder()
-                        .http1_max_headers(1_100)
-                        .retry(reqwest::retry::never().max_retries_per_request(0))
-                        .build()
-                        .map_err(|err| Error::from_reason(err.to_string()))?,
+                    // Built in one workspace with kernel-core, reqwest has rustls without a
+                    // crypto provider, and refuses to build a client until one is installed.
+                    {
+                        let _ = rustls::crypto::ring::default_provider().install_default();
+                        reqwest::Client::builder()
+                            .http1_max_headers(1_100)
+                            .retry(reqwest::retry::never().max_retries_per_request(0))
+                            .build()
+                            .map_err(|err| Error::from_reason(err.to_string()))?
+                    },
                     base_url.trim_end_matches('/').to_owned(),
                 )),
                 _ => None,
