@@ -17,6 +17,7 @@ pub fn handle() -> napi::Result<&'static Handle> {
     static HANDLE: OnceLock<Option<Handle>> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
+            return_freed_memory_sooner();
             let runtime = Builder::new_current_thread().enable_all().build().ok()?;
             let handle = runtime.handle().clone();
             handle.spawn(keep_timer_wheel_awake());
@@ -40,5 +41,20 @@ async fn keep_timer_wheel_awake() {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
+    }
+}
+
+/// mimalloc 3 keeps pages freed for a second before handing them back to the system (its
+/// `purge_delay`, 10 ms in mimalloc 2); right after 256 calls in flight that held about
+/// 10 MiB of RSS more than glibc's allocator did. 10 ms gives most of it back at no cost we
+/// could measure. A default only: `MIMALLOC_PURGE_DELAY` still decides.
+fn return_freed_memory_sooner() {
+    #[cfg(target_os = "linux")]
+    {
+        /// `mi_option_purge_delay` in mimalloc 3's `mimalloc.h` (the Rust bindings name only
+        /// some options).
+        const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+        // SAFETY: sets one of mimalloc's option values; any thread may, at any time.
+        unsafe { libmimalloc_sys::mi_option_set_default(PURGE_DELAY, 10) };
     }
 }
