@@ -9,8 +9,9 @@ export declare class CancelToken {
 }
 
 /**
- * The native half of `Kernel`. Its promises resolve to `[data, NativeResponse]` or a
- * `NativeFailure`; they reject only if the binding itself fails.
+ * The native half of `Kernel`. Its promises resolve to `[data, NativeResponse]` (for
+ * invocation answers, `[text, head]`: see `JsonText`) or a `NativeFailure`; they reject only
+ * if the binding itself fails.
  */
 export declare class NativeClient {
   /** The base URL requests go to, as the core resolved it (the environment's by default). */

@@ -20,8 +20,9 @@ use crate::params::{
 use crate::response::{settle, settle_json};
 use crate::stream::NativeEventStream;
 
-/// The native half of `Kernel`. Its promises resolve to `[data, NativeResponse]` or a
-/// `NativeFailure`; they reject only if the binding itself fails.
+/// The native half of `Kernel`. Its promises resolve to `[data, NativeResponse]` (for
+/// invocation answers, `[text, head]`: see `JsonText`) or a `NativeFailure`; they reject only
+/// if the binding itself fails.
 #[napi]
 pub struct NativeClient {
     inner: Client,
@@ -65,6 +66,8 @@ where
     run(env, client, options, cancel, call, settle_json)
 }
 
+/// Runs `call` on the runtime with the converted request options, and turns its result into
+/// what JS receives with `finish`, on the way out.
 fn run<'env, D, O, Fut>(
     env: &'env Env,
     client: &Client,
