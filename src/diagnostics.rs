@@ -12,23 +12,24 @@ pub fn malloc_in_use() -> Option<f64> {
     Some(in_use_bytes()? + mimalloc_committed())
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
 /// Bytes mimalloc has committed: its pages in use, and those it keeps free (its pages are
 /// 64 KiB, so this moves in such steps).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn mimalloc_committed() -> f64 {
+    use std::ptr::null_mut;
     let mut committed = 0usize;
-    let mut unused = 0usize;
-    // SAFETY: mi_process_info only writes the counters it is given; null ones are skipped.
+    // SAFETY: mi_process_info writes only the counters it is given a pointer for and skips
+    // the null ones; `committed` outlives the call.
     unsafe {
         libmimalloc_sys::mi_process_info(
-            &mut unused,
-            &mut unused,
-            &mut unused,
-            &mut unused,
-            &mut unused,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
             &mut committed,
-            &mut unused,
-            &mut unused,
+            null_mut(),
+            null_mut(),
         )
     };
     committed as f64
